@@ -1,0 +1,92 @@
+package workspace
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPrepareWritesFilesIntoThePrivateScratchDirectory(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	dir, err := l.Prepare("team-a", "uid-1", "", []File{
+		{Path: "main.py", Content: "print(1)"},
+		{Path: "pkg/util.py", Content: "X = 1"},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, l.ScratchDir("uid-1"), dir)
+	got, err := os.ReadFile(filepath.Join(dir, "pkg/util.py"))
+	require.NoError(t, err)
+	assert.Equal(t, "X = 1", string(got))
+	assert.DirExists(t, l.LogDir("uid-1"))
+}
+
+func TestPrepareUsesTheNamespaceWorkspaceSubPath(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	dir, err := l.Prepare("team-a", "uid-1", "agent/run", []File{{Path: "a.txt", Content: "a"}})
+	require.NoError(t, err)
+	real, _ := filepath.EvalSymlinks(filepath.Join(l.Root, "team-a", "agent/run"))
+	assert.Equal(t, real, dir)
+}
+
+func TestPrepareRefusesPathsThatLeaveTheirDirectory(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	outside := t.TempDir()
+	nsDir := l.NamespaceDir("team-a")
+	require.NoError(t, os.MkdirAll(nsDir, 0o755))
+	require.NoError(t, os.Symlink(outside, filepath.Join(nsDir, "escape")))
+	require.NoError(t, os.Symlink("/etc", filepath.Join(nsDir, "etc")))
+
+	cases := []struct {
+		name    string
+		subPath string
+		files   []File
+	}{
+		{"dot-dot sub-path", "../team-b", nil},
+		{"absolute sub-path", "/etc", nil},
+		{"sub-path through a link", "escape/x", nil},
+		{"sub-path that is a link", "etc", nil},
+		{"dot-dot file", "", []File{{Path: "../../x", Content: "x"}}},
+		{"absolute file", "", []File{{Path: "/tmp/x", Content: "x"}}},
+		{"file through a link", "ok", []File{{Path: "../escape/x", Content: "x"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := l.Prepare("team-a", "uid-1", tc.subPath, tc.files)
+			require.ErrorIs(t, err, ErrOutside)
+		})
+	}
+	entries, _ := os.ReadDir(outside)
+	assert.Empty(t, entries, "nothing may be written outside the namespace's workspace")
+}
+
+func TestFileThroughALinkLeftInTheWorkspaceIsRefused(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	outside := t.TempDir()
+	dir, err := l.Prepare("team-a", "uid-1", "agent", nil)
+	require.NoError(t, err)
+	require.NoError(t, os.Symlink(outside, filepath.Join(dir, "out")))
+
+	_, err = l.Prepare("team-a", "uid-2", "agent", []File{{Path: "out/x", Content: "x"}})
+	require.ErrorIs(t, err, ErrOutside)
+	assert.NoFileExists(t, filepath.Join(outside, "x"))
+}
+
+func TestRemoveDeletesScratchAndLogsButNotTheWorkspace(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	_, err := l.Prepare("team-a", "uid-1", "", nil)
+	require.NoError(t, err)
+	_, err = l.Prepare("team-a", "uid-2", "keep", []File{{Path: "a", Content: "a"}})
+	require.NoError(t, err)
+
+	require.NoError(t, l.Remove("uid-1"))
+	require.NoError(t, l.Remove("uid-2"))
+	require.NoError(t, l.Remove("uid-2"), "removing twice is fine")
+	assert.NoDirExists(t, l.ExecutionDir("uid-1"))
+	assert.FileExists(t, filepath.Join(l.NamespaceDir("team-a"), "keep", "a"))
+	uids, err := l.ExecutionUIDs()
+	require.NoError(t, err)
+	assert.Empty(t, uids)
+}
