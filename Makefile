@@ -57,7 +57,7 @@ control-plane: ## Build kube-apiserver and etcd into bin/k8s (reused when presen
 test: verify-generated vet images control-plane ## Run every test on a real API server and Docker.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); \
 		echo "gofmt would change the files above"; exit 1; }
-	source hack/images.env && KUBEBUILDER_ASSETS=$(LOCALBIN)/k8s go test $(GO_TEST_FLAGS) -v ./... \
+	set -a && source hack/images.env && set +a && KUBEBUILDER_ASSETS=$(LOCALBIN)/k8s go test $(GO_TEST_FLAGS) -v ./... \
 		| hack/test-summary.sh
 
 ##@ Build

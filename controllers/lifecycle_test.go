@@ -1,0 +1,180 @@
+package controllers_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
+	"github.com/runlet-dev/runlet/internal/testenv"
+)
+
+func TestLifecycle(t *testing.T) {
+	ns := startManager(t, testenv.ManagerOptions{})
+
+	t.Run("hello worlds succeed with their stdout", func(t *testing.T) {
+		t.Parallel()
+		cases := map[string]runletv1.ExecutionSpec{
+			"python": {Language: "python", Code: `print("hello from python")`},
+			"node":   {Language: "node", Code: `console.log("hello from node")`},
+			"bash":   {Language: "bash", Code: `echo "hello from $0 ${BASH_VERSINFO[0]}"`},
+		}
+		for lang, spec := range cases {
+			e := create(t, execution(ns, "hello-"+lang, spec))
+			defer func() {
+				got := waitFor(t, e, 60*time.Second, finished)
+				assert.Equal(t, runletv1.PhaseSucceeded, got.Status.Phase, lang)
+				assert.Equal(t, runletv1.ReasonCompleted, got.Status.Reason, lang)
+				assert.Contains(t, got.Status.Stdout, "hello from", lang)
+				assert.True(t, strings.HasSuffix(got.Status.Stdout, "\n"), lang)
+				require.NotNil(t, got.Status.ExitCode)
+				assert.EqualValues(t, 0, *got.Status.ExitCode)
+				assert.NotEmpty(t, got.Status.ContainerID)
+				assert.NotNil(t, got.Status.StartTime)
+				assert.NotNil(t, got.Status.CompletionTime)
+				assert.FileExists(t, got.Status.LogPath+"/stdout.log")
+			}()
+		}
+	})
+
+	t.Run("non-zero exit fails with its code", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "exit-3", runletv1.ExecutionSpec{Language: "python",
+			Code: "import sys\nprint('bye', file=sys.stderr)\nsys.exit(3)"}))
+		got := waitFor(t, e, 60*time.Second, finished)
+		assert.Equal(t, runletv1.PhaseFailed, got.Status.Phase)
+		assert.Equal(t, runletv1.ReasonError, got.Status.Reason)
+		require.NotNil(t, got.Status.ExitCode)
+		assert.EqualValues(t, 3, *got.Status.ExitCode)
+		assert.Equal(t, "bye\n", got.Status.Stderr)
+	})
+
+	t.Run("memory hog is OOMKilled", func(t *testing.T) {
+		t.Parallel()
+		mem := resource.MustParse("32Mi")
+		e := create(t, execution(ns, "hog", runletv1.ExecutionSpec{Language: "python",
+			Code:      "data = b'x' * (256 << 20)\nprint(len(data))",
+			Resources: runletv1.Resources{Memory: &mem}}))
+		got := waitFor(t, e, 60*time.Second, finished)
+		assert.Equal(t, runletv1.PhaseFailed, got.Status.Phase)
+		assert.Equal(t, runletv1.ReasonOOMKilled, got.Status.Reason)
+		assert.True(t, got.Status.OOMKilled)
+	})
+
+	t.Run("sleeper past its timeout ends DeadlineExceeded", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "sleeper", runletv1.ExecutionSpec{Language: "bash",
+			Code: "sleep 60", TimeoutSeconds: 3}))
+		got := waitFor(t, e, 60*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonDeadlineExceeded, got.Status.Reason)
+		ran := got.Status.CompletionTime.Sub(got.Status.StartTime.Time)
+		assert.GreaterOrEqual(t, ran, 3*time.Second)
+		assert.Less(t, ran, 3*time.Second+2*time.Second+3*time.Second,
+			"ends within seconds of its deadline (grace 2 s)")
+		assert.False(t, got.Status.OOMKilled)
+	})
+
+	t.Run("cancel stops a running execution", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "to-cancel", runletv1.ExecutionSpec{Language: "bash",
+			Code: "echo started; sleep 60"}))
+		got := waitFor(t, e, 60*time.Second, running)
+		patch := client.MergeFrom(got.DeepCopy())
+		got.Spec.Cancel = true
+		require.NoError(t, k8s.Patch(context.Background(), got, patch))
+		got = waitFor(t, e, 30*time.Second, finished)
+		assert.Equal(t, runletv1.PhaseFailed, got.Status.Phase)
+		assert.Equal(t, runletv1.ReasonCancelled, got.Status.Reason)
+		require.Eventually(t, func() bool { return !containerExists(t, got) }, 10*time.Second,
+			100*time.Millisecond, "the container is removed after the ending is recorded")
+	})
+
+	t.Run("deleting a running execution removes its container", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "to-delete", runletv1.ExecutionSpec{Language: "bash",
+			Code: "sleep 60"}))
+		got := waitFor(t, e, 60*time.Second, running)
+		require.True(t, containerExists(t, got))
+		require.NoError(t, k8s.Delete(context.Background(), got))
+		waitGone(t, got, 30*time.Second)
+		assert.False(t, containerExists(t, got))
+		assert.NoDirExists(t, got.Status.LogPath)
+	})
+
+	t.Run("finished execution with a TTL disappears", func(t *testing.T) {
+		t.Parallel()
+		ttl := int32(2)
+		e := create(t, execution(ns, "ttl", runletv1.ExecutionSpec{Language: "bash",
+			Code: "echo bye", TTLSecondsAfterFinished: &ttl}))
+		got := waitFor(t, e, 60*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonCompleted, got.Status.Reason)
+		waitGone(t, e, 30*time.Second)
+	})
+
+	t.Run("unknown language is an invalid spec", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "cobol", runletv1.ExecutionSpec{Language: "cobol",
+			Code: "DISPLAY 'HI'."}))
+		got := waitFor(t, e, 30*time.Second, finished)
+		assert.Equal(t, runletv1.PhaseFailed, got.Status.Phase)
+		assert.Equal(t, runletv1.ReasonInvalidSpec, got.Status.Reason)
+		assert.Contains(t, got.Status.Message, `"cobol"`)
+		assert.Nil(t, got.Status.ExitCode)
+	})
+
+	t.Run("unknown secret is an invalid spec", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "no-secret", runletv1.ExecutionSpec{Language: "bash",
+			Code: "echo $TOKEN", Env: []runletv1.EnvVar{{Name: "TOKEN",
+				SecretKeyRef: &runletv1.SecretKeySelector{Name: "missing", Key: "token"}}}}))
+		got := waitFor(t, e, 30*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonInvalidSpec, got.Status.Reason)
+		assert.Contains(t, got.Status.Message, `"missing"`)
+	})
+
+	t.Run("secret env reaches the program and is redacted from its output", func(t *testing.T) {
+		t.Parallel()
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "token"},
+			StringData: map[string]string{"token": "s3cr3t-value"}}
+		require.NoError(t, k8s.Create(context.Background(), secret))
+		e := create(t, execution(ns, "secret-env", runletv1.ExecutionSpec{Language: "bash",
+			Code: `echo "token=$TOKEN plain=$PLAIN"; echo "${#TOKEN}"`,
+			Env: []runletv1.EnvVar{{Name: "PLAIN", Value: "visible"}, {Name: "TOKEN",
+				SecretKeyRef: &runletv1.SecretKeySelector{Name: "token", Key: "token"}}}}))
+		got := waitFor(t, e, 60*time.Second, finished)
+		assert.Equal(t, "token=*** plain=visible\n12\n", got.Status.Stdout)
+	})
+
+	t.Run("stdin, files and a workspace reach the program", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "multi-file", runletv1.ExecutionSpec{Language: "python",
+			Code:  "import sys\nfrom lib.greet import greet\nprint(greet(sys.stdin.read().strip()))",
+			Files: []runletv1.File{{Path: "lib/greet.py", Content: "def greet(n):\n    return 'hi ' + n\n"}},
+			Stdin: "runlet\n", Workspace: &runletv1.Workspace{SubPath: "agent-1"}}))
+		got := waitFor(t, e, 60*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonCompleted, got.Status.Reason, got.Status.Stderr)
+		assert.Equal(t, "hi runlet\n", got.Status.Stdout)
+	})
+}
+
+func TestFinishedExecutionIsNeverRewritten(t *testing.T) {
+	t.Parallel()
+	ns := startManager(t, testenv.ManagerOptions{})
+	e := create(t, execution(ns, "still", runletv1.ExecutionSpec{Language: "bash", Code: "echo done"}))
+	got := waitFor(t, e, 60*time.Second, finished)
+	// Let the pass that removes the container run before taking the version to watch.
+	time.Sleep(time.Second)
+	version := get(t, e).ResourceVersion
+	require.Equal(t, got.Status, get(t, e).Status)
+
+	time.Sleep(30 * time.Second)
+	assert.Equal(t, version, get(t, e).ResourceVersion)
+}

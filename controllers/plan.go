@@ -1,0 +1,156 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
+	"github.com/runlet-dev/runlet/internal/docker"
+	"github.com/runlet-dev/runlet/internal/presets"
+	"github.com/runlet-dev/runlet/internal/workspace"
+)
+
+// programDir is where the program's directory is mounted inside its container.
+const programDir = "/workspace"
+
+// invalidSpecError is a spec the API server accepted but runlet cannot run. It ends the
+// Execution as Failed/InvalidSpec instead of being retried.
+type invalidSpecError struct{ message string }
+
+func (e *invalidSpecError) Error() string { return e.message }
+
+func invalidSpec(format string, args ...any) error {
+	return &invalidSpecError{message: fmt.Sprintf(format, args...)}
+}
+
+// recipe is the part of a plan that follows from the spec and the presets alone.
+type recipe struct {
+	image   string
+	files   []workspace.File
+	cmd     []string
+	user    string
+	baseEnv []docker.EnvVar
+}
+
+// recipeFor resolves the language preset and the spec's own image and command into what
+// to run. It fails only with an invalidSpecError.
+func recipeFor(spec runletv1.ExecutionSpec, cfg presets.Config) (recipe, error) {
+	var r recipe
+	if spec.Language != "" {
+		preset, ok := cfg.Lookup(spec.Language)
+		if !ok {
+			return recipe{}, invalidSpec("Unknown language %q; this runlet knows %v.",
+				spec.Language, cfg.Names())
+		}
+		r.image, r.user, r.cmd = preset.Image, preset.User, preset.Command
+		if spec.Code != "" {
+			r.files = append(r.files, workspace.File{Path: preset.File, Content: spec.Code})
+		}
+		r.baseEnv = sortedEnv(preset.Env)
+	}
+	if spec.Image != "" {
+		// An image of the user's own choice may have no unprivileged user named like the
+		// preset's, so its own user applies.
+		r.image, r.user = spec.Image, ""
+	}
+	if len(spec.Command) > 0 {
+		r.cmd = spec.Command
+	}
+	r.cmd = append(append([]string{}, r.cmd...), spec.Args...)
+
+	for _, f := range spec.Files {
+		if len(r.files) > 0 && f.Path == r.files[0].Path {
+			return recipe{}, invalidSpec("File %q would overwrite the program's code.", f.Path)
+		}
+		r.files = append(r.files, workspace.File{Path: f.Path, Content: f.Content})
+	}
+	return r, nil
+}
+
+func sortedEnv(env map[string]string) []docker.EnvVar {
+	out := make([]docker.EnvVar, 0, len(env))
+	for name, value := range env {
+		out = append(out, docker.EnvVar{Name: name, Value: value})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// resolveEnv reads the spec's env, taking secret values from Secrets in the Execution's
+// namespace. A missing Secret or key is an invalidSpecError.
+func resolveEnv(ctx context.Context, reader client.Reader, exec *runletv1.Execution) (
+	[]docker.EnvVar, error) {
+	out := make([]docker.EnvVar, 0, len(exec.Spec.Env))
+	secrets := map[string]*corev1.Secret{}
+	for _, env := range exec.Spec.Env {
+		ref := env.SecretKeyRef
+		if ref == nil {
+			out = append(out, docker.EnvVar{Name: env.Name, Value: env.Value})
+			continue
+		}
+		secret, ok := secrets[ref.Name]
+		if !ok {
+			secret = &corev1.Secret{}
+			key := types.NamespacedName{Namespace: exec.Namespace, Name: ref.Name}
+			err := reader.Get(ctx, key, secret)
+			if apierrors.IsNotFound(err) {
+				return nil, invalidSpec("Secret %q for env %s does not exist.", ref.Name, env.Name)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("read secret %s: %w", ref.Name, err)
+			}
+			secrets[ref.Name] = secret
+		}
+		value, ok := secret.Data[ref.Key]
+		if !ok {
+			return nil, invalidSpec("Secret %q has no key %q for env %s.", ref.Name, ref.Key, env.Name)
+		}
+		out = append(out, docker.EnvVar{Name: env.Name, Value: string(value), Secret: true})
+	}
+	return out, nil
+}
+
+// redactions lists the secret values to hide in kept output.
+func redactions(env []docker.EnvVar) []string {
+	var out []string
+	for _, e := range env {
+		if e.Secret && e.Value != "" {
+			out = append(out, e.Value)
+		}
+	}
+	return out
+}
+
+// containerName is the one container name an Execution can ever have.
+func containerName(exec *runletv1.Execution) string {
+	return "runlet-" + string(exec.UID)
+}
+
+// limitsFor turns the spec's quantities into daemon limits.
+func limitsFor(res runletv1.Resources) docker.Limits {
+	var l docker.Limits
+	if res.Memory != nil {
+		l.MemoryBytes = res.Memory.Value()
+	}
+	if res.CPU != nil {
+		l.NanoCPUs = res.CPU.MilliValue() * 1_000_000
+	}
+	l.PidsLimit = res.Pids
+	return l
+}
+
+// isInvalidSpec reports whether err says the spec cannot run, and its message.
+func isInvalidSpec(err error) (string, bool) {
+	var invalid *invalidSpecError
+	if errors.As(err, &invalid) {
+		return invalid.message, true
+	}
+	return "", false
+}

@@ -1,0 +1,129 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
+	"github.com/runlet-dev/runlet/internal/docker"
+)
+
+// outputRetry is how soon to look again when a finished container's output is still being
+// drained; the capture's own event usually comes first.
+const outputRetry = 200 * time.Millisecond
+
+// observe follows a running container: it stops it when cancelled or past its deadline,
+// records its ending once it exited, and notices when it vanished.
+func (r *ExecutionReconciler) observe(ctx context.Context, p *pass) (ctrl.Result, error) {
+	exec := p.exec
+	if exec.Status.Phase != runletv1.PhaseRunning {
+		return ctrl.Result{}, nil
+	}
+	r.Admission.Hold(exec.UID)
+
+	name := containerName(exec)
+	state, err := r.Runtime.Inspect(ctx, name)
+	switch {
+	case errors.Is(err, docker.ErrNotFound):
+		r.lost(p)
+		return ctrl.Result{}, nil
+	case errors.Is(err, docker.ErrDaemonUnavailable):
+		// The program may still be running on a daemon we cannot see; look again later.
+		return ctrl.Result{RequeueAfter: r.Retry}, nil
+	case err != nil:
+		return ctrl.Result{}, err
+	}
+
+	deadline := r.deadline(exec)
+	if state.Running {
+		if !exec.Spec.Cancel && time.Now().Before(deadline) {
+			return ctrl.Result{RequeueAfter: time.Until(deadline)}, nil
+		}
+		// Stopping blocks for at most the grace period; the die event brings us back.
+		if err := r.Runtime.Kill(ctx, name, r.KillGrace); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: outputRetry}, nil
+	}
+	if !state.Exited {
+		return ctrl.Result{RequeueAfter: outputRetry}, nil
+	}
+	return r.record(ctx, p, state, deadline)
+}
+
+// record writes a finished container's ending and output into the status.
+func (r *ExecutionReconciler) record(ctx context.Context, p *pass, state docker.State,
+	deadline time.Time) (ctrl.Result, error) {
+	exec := p.exec
+	env, err := resolveEnv(ctx, r.APIReader, exec)
+	_, secretsGone := isInvalidSpec(err)
+	if err != nil && !secretsGone {
+		return ctrl.Result{}, err
+	}
+	out, done, err := r.Runtime.Output(ctx, containerName(exec), r.outputSpec(exec, env))
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if !done {
+		return ctrl.Result{RequeueAfter: outputRetry}, nil
+	}
+
+	finished := state.FinishedAt
+	if finished.IsZero() {
+		finished = time.Now()
+	}
+	end := endingForExit(state, exec.Spec.Cancel, !finished.Before(deadline), exec.Spec.TimeoutSeconds)
+	st := &exec.Status
+	code := int32(state.ExitCode)
+	st.ExitCode, st.Signal, st.OOMKilled = &code, end.signal, state.OOMKilled
+	if secretsGone {
+		// A Secret went away while the program ran. Without its value nothing can be
+		// redacted, so no text is kept; the log files still hold the output.
+		out = docker.Output{Stdout: withheld(out.Stdout), Stderr: withheld(out.Stderr)}
+	}
+	st.Stdout, st.StdoutBytes, st.StdoutTruncated = out.Stdout.Kept, out.Stdout.Bytes, out.Stdout.Truncated
+	st.Stderr, st.StderrBytes, st.StderrTruncated = out.Stderr.Kept, out.Stderr.Bytes, out.Stderr.Truncated
+	st.CompletionTime = &metav1.Time{Time: finished}
+	if st.StartTime != nil {
+		st.Duration = finished.Sub(st.StartTime.Time).Round(10 * time.Millisecond).String()
+	}
+	p.setPhase(end.phase, end.reason, end.message)
+
+	eventType := corev1.EventTypeNormal
+	if end.phase == runletv1.PhaseFailed {
+		eventType = corev1.EventTypeWarning
+	}
+	p.announce(eventType, string(end.reason), end.message)
+	// The container goes on the next pass, once this status is stored.
+	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+}
+
+// lost ends an Execution whose container disappeared while it ran.
+func (r *ExecutionReconciler) lost(p *pass) {
+	r.fail(p, runletv1.ReasonContainerLost,
+		"The program's container disappeared before it finished.")
+}
+
+// deadline is the recorded start plus the timeout.
+func (r *ExecutionReconciler) deadline(exec *runletv1.Execution) time.Time {
+	start := exec.CreationTimestamp.Time
+	if exec.Status.StartTime != nil {
+		start = exec.Status.StartTime.Time
+	}
+	timeout := exec.Spec.TimeoutSeconds
+	if timeout <= 0 {
+		timeout = runletv1.DefaultTimeoutSeconds
+	}
+	return start.Add(time.Duration(timeout) * time.Second)
+}
+
+// withheld keeps a stream's counts but not its text.
+func withheld(s docker.Stream) docker.Stream {
+	s.Kept = ""
+	return s
+}

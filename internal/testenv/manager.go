@@ -1,0 +1,159 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/runlet-dev/runlet/controllers"
+	"github.com/runlet-dev/runlet/internal/docker"
+	"github.com/runlet-dev/runlet/internal/presets"
+	"github.com/runlet-dev/runlet/internal/workspace"
+)
+
+// ManagerOptions configure a manager started in a test.
+type ManagerOptions struct {
+	// WorkspaceRoot is the workspace volume; required.
+	WorkspaceRoot string
+	// MaxRunning is the cap on running containers; default 8.
+	MaxRunning int
+	// OutputBytes is the kept output per stream; default 16 KiB.
+	OutputBytes int
+	// KillGrace defaults to 2 s.
+	KillGrace time.Duration
+	// Languages defaults to LocalLanguages().
+	Languages *presets.Config
+	// Log defaults to a discarding logger.
+	Log logr.Logger
+	// Namespaces limits the manager to these namespaces, so that several managers can
+	// share one control plane and daemon; empty means all.
+	Namespaces []string
+}
+
+// Image returns the local image named by an environment variable from hack/images.env,
+// or the default tag.
+func Image(envVar, fallback string) string {
+	if v := os.Getenv(envVar); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// Local image names, as hack/images.env gives them.
+var (
+	PythonImage  = Image("RUNLET_IMAGE_PYTHON", "runlet.local/python:3.11-bookworm")
+	NodeImage    = Image("RUNLET_IMAGE_NODE", "runlet.local/node:18-bookworm")
+	BusyboxImage = Image("RUNLET_IMAGE_BUSYBOX", "runlet.local/busybox:1.35-static")
+)
+
+// LocalLanguages points the presets at the images hack/images.sh builds.
+func LocalLanguages() presets.Config {
+	cfg := presets.Defaults()
+	set := func(name, image string) {
+		p := cfg.Languages[name]
+		p.Image = image
+		cfg.Languages[name] = p
+	}
+	set("python", PythonImage)
+	set("node", NodeImage)
+	set("bash", PythonImage)
+	set("sh", BusyboxImage)
+	delete(cfg.Languages, "ruby")
+	delete(cfg.Languages, "go")
+	return cfg
+}
+
+// StartManager runs runlet's manager in this process against env and the host's Docker
+// daemon, until stop is called.
+func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
+	if opts.WorkspaceRoot == "" {
+		return nil, fmt.Errorf("WorkspaceRoot is required")
+	}
+	if opts.MaxRunning == 0 {
+		opts.MaxRunning = 8
+	}
+	if opts.OutputBytes == 0 {
+		opts.OutputBytes = 16384
+	}
+	if opts.KillGrace == 0 {
+		opts.KillGrace = 2 * time.Second
+	}
+	languages := LocalLanguages()
+	if opts.Languages != nil {
+		languages = *opts.Languages
+	}
+	if opts.Log.GetSink() == nil {
+		opts.Log = logr.Discard()
+	}
+
+	runtime, err := docker.New("", docker.Options{})
+	if err != nil {
+		return nil, err
+	}
+	skipNameValidation := true
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 env.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Logger:                 opts.Log,
+		Controller:             ctrlConfig(skipNameValidation),
+		Cache:                  cacheOptions(opts.Namespaces),
+	})
+	if err != nil {
+		return nil, err
+	}
+	layout := workspace.Layout{Root: opts.WorkspaceRoot}
+	r := &controllers.ExecutionReconciler{
+		Client:      mgr.GetClient(),
+		APIReader:   mgr.GetAPIReader(),
+		Runtime:     runtime,
+		Presets:     languages,
+		Layout:      layout,
+		Admission:   controllers.NewAdmission(opts.MaxRunning),
+		Recorder:    mgr.GetEventRecorder("runlet"),
+		Metrics:     controllers.NewMetrics(prometheus.NewRegistry()),
+		OutputBytes: opts.OutputBytes,
+		KillGrace:   opts.KillGrace,
+		Retry:       time.Second,
+		Namespaces:  opts.Namespaces,
+	}
+	if err := r.SetupWithManager(mgr, 4); err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(&controllers.Sweep{Reader: mgr.GetAPIReader(), Runtime: runtime,
+		Layout: layout, Log: opts.Log, Namespaces: opts.Namespaces}); err != nil {
+		return nil, err
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	return func() {
+		cancel()
+		<-done
+	}, nil
+}
+
+// ctrlConfig lets several managers in one test binary register the same controller name.
+func ctrlConfig(skipNameValidation bool) config.Controller {
+	return config.Controller{SkipNameValidation: &skipNameValidation}
+}
+
+func cacheOptions(namespaces []string) cache.Options {
+	if len(namespaces) == 0 {
+		return cache.Options{}
+	}
+	byName := map[string]cache.Config{}
+	for _, ns := range namespaces {
+		byName[ns] = cache.Config{}
+	}
+	return cache.Options{DefaultNamespaces: byName}
+}
