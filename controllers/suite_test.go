@@ -45,16 +45,28 @@ func TestMain(m *testing.M) {
 // with different settings can run side by side on one control plane and daemon.
 func startManager(t *testing.T, opts testenv.ManagerOptions) string {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "runlet-test-"}}
-	require.NoError(t, k8s.Create(context.Background(), ns))
-	opts.Namespaces = []string{ns.Name}
+	ns := newNamespace(t)
 	if opts.WorkspaceRoot == "" {
 		opts.WorkspaceRoot = t.TempDir()
 	}
+	t.Cleanup(startManagerIn(t, ns, opts))
+	return ns
+}
+
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "runlet-test-"}}
+	require.NoError(t, k8s.Create(context.Background(), ns))
+	return ns.Name
+}
+
+// startManagerIn starts a manager for namespace ns and returns its stop function.
+func startManagerIn(t *testing.T, ns string, opts testenv.ManagerOptions) func() {
+	t.Helper()
+	opts.Namespaces = []string{ns}
 	stop, err := testenv.StartManager(env, opts)
 	require.NoError(t, err)
-	t.Cleanup(stop)
-	return ns.Name
+	return stop
 }
 
 func execution(ns, name string, spec runletv1.ExecutionSpec) *runletv1.Execution {

@@ -5,9 +5,13 @@ package testenv
 
 import (
 	"fmt"
+	"github.com/go-logr/logr"
+	"github.com/go-logr/zapr"
+	"go.uber.org/zap"
 	"os"
 	"path/filepath"
 	"runtime"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery"
@@ -36,6 +40,7 @@ func RepoRoot() string {
 // Start starts kube-apiserver and etcd and installs the CRD. It fails, rather than skips,
 // when the binaries are missing: `make test` builds them.
 func Start() (*Env, error) {
+	setLogger()
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set; run the tests with `make test`, " +
 			"which builds kube-apiserver and etcd into bin/k8s")
@@ -74,4 +79,14 @@ func Start() (*Env, error) {
 // Stop stops the control plane.
 func (e *Env) Stop() error {
 	return e.env.Stop()
+}
+
+// setLogger sends controller-runtime's logs nowhere, or to stderr when RUNLET_TEST_LOG is
+// set, so that a failing test can be read with the manager's own story.
+func setLogger() {
+	if os.Getenv("RUNLET_TEST_LOG") == "" {
+		ctrllog.SetLogger(logr.Discard())
+		return
+	}
+	ctrllog.SetLogger(zapr.NewLogger(zap.Must(zap.NewDevelopment())))
 }

@@ -98,6 +98,10 @@ func (l Layout) resolveSubPath(namespace, subPath string) (string, error) {
 	if err := root.MkdirAll(subPath, 0o777); err != nil {
 		return "", fmt.Errorf("create workspace %q: %w", subPath, errOutsideOr(err))
 	}
+	// The program runs as an unprivileged user and must be able to write its results.
+	if err := root.Chmod(subPath, 0o777); err != nil {
+		return "", fmt.Errorf("open workspace %q to the program: %w", subPath, errOutsideOr(err))
+	}
 
 	real, err := filepath.EvalSymlinks(filepath.Join(nsDir, subPath))
 	if err != nil {

@@ -29,6 +29,9 @@ func TestPrepareUsesTheNamespaceWorkspaceSubPath(t *testing.T) {
 	require.NoError(t, err)
 	real, _ := filepath.EvalSymlinks(filepath.Join(l.Root, "team-a", "agent/run"))
 	assert.Equal(t, real, dir)
+	info, err := os.Stat(dir)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o777), info.Mode().Perm(), "the program's user can write there")
 }
 
 func TestPrepareRefusesPathsThatLeaveTheirDirectory(t *testing.T) {
