@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -177,4 +179,80 @@ func TestFinishedExecutionIsNeverRewritten(t *testing.T) {
 
 	time.Sleep(30 * time.Second)
 	assert.Equal(t, version, get(t, e).ResourceVersion)
+}
+
+func TestVanishedContainerEndsContainerLost(t *testing.T) {
+	t.Parallel()
+	ns := startManager(t, testenv.ManagerOptions{})
+	e := create(t, execution(ns, "vanishing", runletv1.ExecutionSpec{Language: "bash",
+		Code: "sleep 60"}))
+	got := waitFor(t, e, 60*time.Second, running)
+	require.NoError(t, daemon.Remove(context.Background(), "runlet-"+string(got.UID)))
+
+	got = waitFor(t, e, 30*time.Second, finished)
+	assert.Equal(t, runletv1.PhaseFailed, got.Status.Phase)
+	assert.Equal(t, runletv1.ReasonContainerLost, got.Status.Reason)
+}
+
+func TestUnreachableDaemonLeavesExecutionsPending(t *testing.T) {
+	t.Parallel()
+	ns := startManager(t, testenv.ManagerOptions{
+		DockerHost: "unix://" + t.TempDir() + "/no-daemon.sock"})
+	e := create(t, execution(ns, "waiting", runletv1.ExecutionSpec{Language: "bash",
+		Code: "echo hi"}))
+	got := waitFor(t, e, 30*time.Second, func(e *runletv1.Execution) bool {
+		return e.Status.Reason == runletv1.ReasonDaemonUnavailable
+	})
+	assert.Equal(t, runletv1.PhasePending, got.Status.Phase)
+	assert.Empty(t, got.Status.ContainerID)
+}
+
+func TestStartAndFinishAreAnnouncedAsEventsAndCounted(t *testing.T) {
+	t.Parallel()
+	registry := prometheus.NewRegistry()
+	ns := startManager(t, testenv.ManagerOptions{Metrics: registry})
+	e := create(t, execution(ns, "announced", runletv1.ExecutionSpec{Language: "bash",
+		Code: "exit 4"}))
+	got := waitFor(t, e, 60*time.Second, finished)
+
+	require.Eventually(t, func() bool {
+		var list eventsv1.EventList
+		if err := k8s.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+			return false
+		}
+		reasons := map[string]bool{}
+		for _, ev := range list.Items {
+			if ev.Regarding.UID == got.UID {
+				reasons[ev.Reason] = true
+			}
+		}
+		return reasons["Started"] && reasons[string(runletv1.ReasonError)]
+	}, 20*time.Second, 200*time.Millisecond, "a Started and an Error event are recorded")
+
+	assert.Equal(t, 1.0, counterValue(t, registry, "runlet_executions_total",
+		map[string]string{"language": "bash", "phase": "Failed", "reason": "Error"}))
+}
+
+// counterValue reads one series of a counter from a registry.
+func counterValue(t *testing.T, reg *prometheus.Registry, name string,
+	labels map[string]string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if labels[l.GetName()] != l.GetValue() {
+					continue series
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	require.FailNow(t, "metric not found", "%s %v", name, labels)
+	return 0
 }

@@ -33,6 +33,10 @@ type ManagerOptions struct {
 	Languages *presets.Config
 	// Log defaults to a discarding logger.
 	Log logr.Logger
+	// Metrics receives the manager's metrics; nil means a registry nobody reads.
+	Metrics *prometheus.Registry
+	// DockerHost is the daemon address; empty means DOCKER_HOST or the default socket.
+	DockerHost string
 	// Namespaces limits the manager to these namespaces, so that several managers can
 	// share one control plane and daemon; empty means all.
 	Namespaces []string
@@ -90,11 +94,14 @@ func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 	if opts.Languages != nil {
 		languages = *opts.Languages
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = prometheus.NewRegistry()
+	}
 	if opts.Log.GetSink() == nil {
 		opts.Log = logr.Discard()
 	}
 
-	runtime, err := docker.New("", docker.Options{})
+	runtime, err := docker.New(opts.DockerHost, docker.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +126,7 @@ func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 		Layout:      layout,
 		Admission:   controllers.NewAdmission(opts.MaxRunning),
 		Recorder:    mgr.GetEventRecorder("runlet"),
-		Metrics:     controllers.NewMetrics(prometheus.NewRegistry()),
+		Metrics:     controllers.NewMetrics(opts.Metrics),
 		OutputBytes: opts.OutputBytes,
 		KillGrace:   opts.KillGrace,
 		Retry:       time.Second,
