@@ -24,6 +24,7 @@ help: ## Show this help.
 manifests: controller-gen ## Generate the CRD and RBAC from the API types and markers.
 	$(CONTROLLER_GEN) rbac:roleName=runlet-manager crd paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@$(MAKE) --no-print-directory chart-manifests
 
 .PHONY: generate
 generate: controller-gen ## Generate the deepcopy methods of the API types.
@@ -54,11 +55,25 @@ control-plane: ## Build kube-apiserver and etcd into bin/k8s (reused when presen
 	hack/control-plane.sh >/dev/null
 
 .PHONY: test
-test: verify-generated vet images control-plane ## Run every test on a real API server and Docker.
+test: verify-generated vet images control-plane helm test-image ## Run every test on a real API server and Docker.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); \
 		echo "gofmt would change the files above"; exit 1; }
 	set -a && source hack/images.env && set +a && KUBEBUILDER_ASSETS=$(LOCALBIN)/k8s go test $(GO_TEST_FLAGS) -v ./... \
 		| hack/test-summary.sh
+
+##@ Demo
+
+.PHONY: demo
+demo: ## Run the samples end to end on a local control plane and Docker, then tear down.
+	hack/demo.sh run
+
+.PHONY: demo-up
+demo-up: ## Start the local control plane and the manager, and leave them running.
+	hack/demo.sh up
+
+.PHONY: demo-down
+demo-down: ## Stop what demo-up started and remove its files and containers.
+	hack/demo.sh down
 
 ##@ Build
 
@@ -69,6 +84,39 @@ build: ## Build the manager into bin/manager.
 .PHONY: run
 run: ## Run the manager against the current kubeconfig.
 	go run . --log-format=console
+
+##@ Deployment
+
+IMG ?= runlet.local/manager:dev
+HELM ?= $(LOCALBIN)/helm
+HELM_VERSION ?= v3.21.4
+# Helm's own release build stamps its version and the Kubernetes minor version of the
+# client-go it is built with (v0.36 for v3.21.4); `helm template` and `helm lint` assume a
+# cluster of that version, where a plain go install would assume 1.20.
+HELM_KUBE_MINOR ?= 36
+HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_KUBE_MINOR) \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(HELM_KUBE_MINOR)
+
+.PHONY: chart-manifests
+chart-manifests: ## Copy the generated CRD and ClusterRole into charts/runlet (part of manifests).
+	rm -f charts/runlet/crds/*.yaml
+	cp config/crd/bases/*.yaml charts/runlet/crds/
+	cp config/rbac/role.yaml charts/runlet/files/manager-role.yaml
+
+.PHONY: docker-build
+docker-build: ## Build the manager image $(IMG) from a static build, with no base image.
+	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o $(LOCALBIN)/image/manager .
+	docker build -t $(IMG) .
+
+.PHONY: test-image
+test-image: docker-build ## Check that $(IMG) runs as non-root and takes the manifests' flags.
+	hack/check-image.sh $(IMG)
+
+.PHONY: helm
+helm: ## Install Helm $(HELM_VERSION) into bin/ from the Go module proxy (kept when present).
+	@[[ "$$($(HELM) version --template '{{.Version}}' 2>/dev/null)" == $(HELM_VERSION) ]] || \
+		GOBIN=$(LOCALBIN) go install -ldflags "$(HELM_LDFLAGS)" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 
 ##@ Tools
 

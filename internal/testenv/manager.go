@@ -38,7 +38,7 @@ type ManagerOptions struct {
 	// DockerHost is the daemon address; empty means DOCKER_HOST or the default socket.
 	DockerHost string
 	// Namespaces limits the manager to these namespaces, so that several managers can
-	// share one control plane and daemon; empty means all.
+	// share one control plane and daemon; required.
 	Namespaces []string
 }
 
@@ -80,6 +80,11 @@ func LocalLanguages() presets.Config {
 func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 	if opts.WorkspaceRoot == "" {
 		return nil, fmt.Errorf("WorkspaceRoot is required")
+	}
+	if len(opts.Namespaces) == 0 {
+		// Test packages run side by side on one daemon; a manager that looked after every
+		// namespace would sweep away the containers of other packages' control planes.
+		return nil, fmt.Errorf("Namespaces is required: the Docker daemon is shared between tests")
 	}
 	if opts.MaxRunning == 0 {
 		opts.MaxRunning = 8
