@@ -43,6 +43,9 @@ type ExecutionReconciler struct {
 	// Namespaces limits the manager to these namespaces; empty means all. Containers of
 	// other namespaces on the same daemon are then left alone.
 	Namespaces []string
+
+	// written holds the phases of status writes the cache does not show yet.
+	written writtenPhases
 }
 
 // step is one stage of a pass. A step that returns a non-zero result or an error ends the
@@ -63,7 +66,12 @@ func (r *ExecutionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !exec.DeletionTimestamp.IsZero() {
+		r.written.forget(exec.UID)
 		return r.finalize(ctx, exec)
+	}
+	if r.written.behind(exec) {
+		ctrl.LoggerFrom(ctx).V(1).Info("cache behind own status write; waiting for it")
+		return ctrl.Result{}, nil
 	}
 	if err := r.ensureFinalizer(ctx, exec); err != nil {
 		return ctrl.Result{}, err
@@ -88,6 +96,9 @@ func (r *ExecutionReconciler) finishPass(ctx context.Context, p *pass, passErr e
 			return passErr
 		}
 		return err
+	}
+	if phaseRank[p.exec.Status.Phase] > phaseRank[p.before.Status.Phase] {
+		r.written.remember(p.exec.UID, p.exec.Status.Phase)
 	}
 	for _, a := range p.events {
 		r.Recorder.Eventf(p.exec, nil, a.eventType, a.reason, "Run", a.note)

@@ -256,3 +256,35 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string,
 	require.FailNow(t, "metric not found", "%s %v", name, labels)
 	return 0
 }
+
+func TestImagesAndBuilds(t *testing.T) {
+	t.Parallel()
+	ns := startManager(t, testenv.ManagerOptions{})
+
+	t.Run("a missing image ends ImageUnavailable", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "no-image", runletv1.ExecutionSpec{
+			Image: "runlet.local/does-not-exist:1", Command: []string{"true"}}))
+		got := waitFor(t, e, 90*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonImageUnavailable, got.Status.Reason)
+		assert.NotEmpty(t, got.Status.Message)
+	})
+
+	t.Run("an inline Dockerfile is built and run", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "built", runletv1.ExecutionSpec{Build: &runletv1.Build{
+			Dockerfile: "FROM " + testenv.BusyboxImage + "\nCMD [\"echo\", \"built\"]\n"}}))
+		got := waitFor(t, e, 90*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonCompleted, got.Status.Reason, got.Status.Message)
+		assert.Equal(t, "built\n", got.Status.Stdout)
+	})
+
+	t.Run("a failing build ends BuildFailed with its log", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "broken-build", runletv1.ExecutionSpec{Build: &runletv1.Build{
+			Dockerfile: "FROM " + testenv.BusyboxImage + "\nRUN echo building && exit 7\n"}}))
+		got := waitFor(t, e, 90*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonBuildFailed, got.Status.Reason)
+		assert.Contains(t, got.Status.Stderr, "building")
+	})
+}

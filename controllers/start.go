@@ -207,6 +207,8 @@ func (r *ExecutionReconciler) failOrRetry(p *pass, err error) (ctrl.Result, erro
 	case errors.As(err, &buildErr):
 		r.fail(p, runletv1.ReasonBuildFailed, "The image build failed: "+buildErr.Message)
 		p.exec.Status.Stderr = buildErr.Log
+	case errors.Is(err, docker.ErrInvalidPlan), errors.Is(err, docker.ErrStartFailed):
+		r.fail(p, runletv1.ReasonInvalidSpec, "The container could not start: "+sentence(err))
 	case errors.Is(err, docker.ErrImageUnavailable):
 		r.fail(p, runletv1.ReasonImageUnavailable, sentence(err))
 	case errors.Is(err, docker.ErrDaemonUnavailable):

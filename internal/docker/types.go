@@ -44,7 +44,7 @@ type Runtime interface {
 	Ping(ctx context.Context) error
 
 	// Start creates the container for plan (or adopts the one already named plan.Name),
-	// feeds it plan.Stdin, begins capturing its output into plan.LogDir and starts it.
+	// feeds it plan.Stdin, begins capturing its output into plan.Output.Dir and starts it.
 	// Calling it again for a container that is already running or finished changes
 	// nothing and returns the same container.
 	Start(ctx context.Context, plan Plan) (State, error)
