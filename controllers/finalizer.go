@@ -37,7 +37,11 @@ func (r *ExecutionReconciler) finalize(ctx context.Context, exec *runletv1.Execu
 		return ctrl.Result{}, fmt.Errorf("remove container: %w", err)
 	}
 	if err := r.Layout.Remove(string(exec.UID)); err != nil {
-		return ctrl.Result{}, err
+		// Files a program made in directories of its own may not be removable by the
+		// manager's user. They must not keep the object from going away; they are logged
+		// for the operator instead.
+		ctrl.LoggerFrom(ctx).Error(err, "could not remove all of the execution's files",
+			"path", r.Layout.ExecutionDir(string(exec.UID)))
 	}
 	r.Admission.Release(exec.UID)
 

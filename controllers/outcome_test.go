@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -46,6 +47,31 @@ func TestEndingForExit(t *testing.T) {
 			assert.Equal(t, tc.reason, got.reason)
 			assert.Equal(t, tc.signal, got.signal)
 			assert.NotEmpty(t, got.message)
+		})
+	}
+}
+
+func TestUntilOOMReportedWaitsOnlyForUnexplainedKills(t *testing.T) {
+	finished := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name  string
+		state docker.State
+		now   time.Time
+		want  time.Duration
+	}{
+		{"fresh SIGKILL exit waits", docker.State{ExitCode: 137, FinishedAt: finished},
+			finished.Add(500 * time.Millisecond), 1500 * time.Millisecond},
+		{"old SIGKILL exit does not", docker.State{ExitCode: 137, FinishedAt: finished},
+			finished.Add(3 * time.Second), 0},
+		{"known OOM does not", docker.State{ExitCode: 137, OOMKilled: true, FinishedAt: finished},
+			finished, 0},
+		{"our own kill does not", docker.State{ExitCode: 137, KilledByRuntime: true, FinishedAt: finished},
+			finished, 0},
+		{"other exits do not", docker.State{ExitCode: 1, FinishedAt: finished}, finished, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, untilOOMReported(tc.state, tc.now))
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package controllers_test
 
 import (
+	"bytes"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -18,7 +19,15 @@ func TestRestartedManagerAdoptsTheRunningContainer(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	opts := testenv.ManagerOptions{WorkspaceRoot: t.TempDir()}
-	since := time.Now().Add(-time.Second)
+	// The daemon keeps only its last few hundred events for later queries, so the creations
+	// are followed live from before the Execution exists.
+	var creations bytes.Buffer
+	follow := exec.Command("docker", "events", "--filter", "type=container",
+		"--filter", "event=create", "--filter", "label=runlet.dev/namespace="+ns,
+		"--format", "{{.ID}}")
+	follow.Stdout = &creations
+	require.NoError(t, follow.Start())
+	time.Sleep(500 * time.Millisecond)
 
 	stop := startManagerIn(t, ns, opts)
 	e := create(t, execution(ns, "survivor", runletv1.ExecutionSpec{Language: "bash",
@@ -35,11 +44,7 @@ func TestRestartedManagerAdoptsTheRunningContainer(t *testing.T) {
 	assert.Equal(t, first.Status.StartTime, got.Status.StartTime, "startTime is unchanged")
 	assert.Equal(t, first.Status.ContainerID, got.Status.ContainerID)
 
-	out, err := exec.Command("docker", "events", "--since", since.Format(time.RFC3339Nano),
-		"--until", time.Now().Format(time.RFC3339Nano),
-		"--filter", "type=container", "--filter", "event=create",
-		"--filter", "label=runlet.dev/execution-uid="+string(got.UID),
-		"--format", "{{.ID}}").Output()
-	require.NoError(t, err)
-	assert.Len(t, strings.Fields(string(out)), 1, "exactly one container was ever created")
+	require.NoError(t, follow.Process.Kill())
+	_ = follow.Wait()
+	assert.Len(t, strings.Fields(creations.String()), 1, "exactly one container was ever created")
 }

@@ -56,10 +56,17 @@ func (r *ExecutionReconciler) observe(ctx context.Context, p *pass) (ctrl.Result
 	return r.record(ctx, p, state, deadline)
 }
 
+// oomReportWindow is how long after a SIGKILL exit a late "oom" report from the daemon is
+// waited for before the ending is recorded as a signal.
+const oomReportWindow = 2 * time.Second
+
 // record writes a finished container's ending and output into the status.
 func (r *ExecutionReconciler) record(ctx context.Context, p *pass, state docker.State,
 	deadline time.Time) (ctrl.Result, error) {
 	exec := p.exec
+	if wait := untilOOMReported(state, time.Now()); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
 	env, err := resolveEnv(ctx, r.APIReader, exec)
 	_, secretsGone := isInvalidSpec(err)
 	if err != nil && !secretsGone {
@@ -126,4 +133,13 @@ func (r *ExecutionReconciler) deadline(exec *runletv1.Execution) time.Time {
 func withheld(s docker.Stream) docker.Stream {
 	s.Kept = ""
 	return s
+}
+
+// untilOOMReported says how long to wait for the daemon's late "oom" event: the daemon
+// can report a SIGKILL exit before it reports that the kernel's OOM killer sent it.
+func untilOOMReported(state docker.State, now time.Time) time.Duration {
+	if state.ExitCode != 137 || state.OOMKilled || state.KilledByRuntime || state.FinishedAt.IsZero() {
+		return 0
+	}
+	return max(state.FinishedAt.Add(oomReportWindow).Sub(now), 0)
 }

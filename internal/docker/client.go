@@ -79,7 +79,10 @@ type Client struct {
 	mu       sync.Mutex
 	captures map[string]*capture
 	killed   map[string]bool
-	subs     map[*subscription]struct{}
+	// oomed holds the IDs of containers the daemon reported an "oom" event for. Docker
+	// 20.10 sometimes sends that event after "die" and leaves State.OOMKilled false.
+	oomed map[string]bool
+	subs  map[*subscription]struct{}
 }
 
 var _ Runtime = (*Client)(nil)
@@ -102,6 +105,7 @@ func New(host string, opts Options) (*Client, error) {
 		opts:     opts.withDefaults(),
 		captures: map[string]*capture{},
 		killed:   map[string]bool{},
+		oomed:    map[string]bool{},
 		subs:     map[*subscription]struct{}{},
 	}, nil
 }

@@ -210,6 +210,9 @@ func (c *Client) Remove(ctx context.Context, name string) error {
 	if err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
 		return wrapAPIError("remove container", err)
 	}
+	c.mu.Lock()
+	delete(c.oomed, info.ID)
+	c.mu.Unlock()
 	c.forget(name)
 	return nil
 }
@@ -235,11 +238,12 @@ func (c *Client) List(ctx context.Context) ([]Summary, error) {
 }
 
 // stateOf turns the daemon's view of a container into a State. OOMKilled comes from the
-// daemon's own flag only: exit code 137 alone means SIGKILL, whoever sent it.
+// daemon's own flag or its "oom" event only: exit code 137 alone means SIGKILL, whoever
+// sent it.
 func (c *Client) stateOf(info container.InspectResponse) State {
 	name := strings.TrimPrefix(info.Name, "/")
 	c.mu.Lock()
-	killed := c.killed[name]
+	killed, oomed := c.killed[name], c.oomed[info.ID]
 	c.mu.Unlock()
 
 	s := State{
@@ -255,7 +259,7 @@ func (c *Client) stateOf(info container.InspectResponse) State {
 		s.Running = st.Running
 		s.Exited = st.Status == container.StateExited || st.Status == container.StateDead
 		s.ExitCode = st.ExitCode
-		s.OOMKilled = st.OOMKilled
+		s.OOMKilled = st.OOMKilled || oomed
 		s.StartedAt = parseDaemonTime(st.StartedAt)
 		s.FinishedAt = parseDaemonTime(st.FinishedAt)
 		s.Error = st.Error
@@ -295,4 +299,11 @@ func (c *Client) socketPath() string {
 		return path
 	}
 	return ""
+}
+
+// markOOM records the daemon's "oom" event for a container.
+func (c *Client) markOOM(id string) {
+	c.mu.Lock()
+	c.oomed[id] = true
+	c.mu.Unlock()
 }

@@ -14,6 +14,8 @@ const (
 	ActionDie    = "die"
 	ActionResync = "resync"
 	ActionOutput = "output"
+	// ActionOOM is the daemon's report that the kernel's OOM killer hit a container.
+	ActionOOM = "oom"
 )
 
 // eventBuffer lets the stream run a little ahead of a busy consumer.
@@ -85,6 +87,7 @@ func (c *Client) followEvents(ctx context.Context, sub *subscription, out chan<-
 			messages, streamErrs = c.api.Events(streamCtx, events.ListOptions{Filters: filters.NewArgs(
 				filters.Arg("type", string(events.ContainerEventType)),
 				filters.Arg("event", ActionDie),
+				filters.Arg("event", ActionOOM),
 				filters.Arg("label", LabelManagedBy+"="+ManagedByValue),
 			)})
 			if !resync {
@@ -110,6 +113,9 @@ func (c *Client) followEvents(ctx context.Context, sub *subscription, out chan<-
 			action := string(m.Action)
 			if action == "" {
 				action = m.Status // very old daemons fill only Status
+			}
+			if action == ActionOOM {
+				c.markOOM(m.Actor.ID)
 			}
 			if !send(ctx, out, eventFor(m.Actor.ID, m.Actor.Attributes, action)) {
 				return
