@@ -54,12 +54,23 @@ images: ## Build the local images the tests and the demo run (reused when presen
 control-plane: ## Build kube-apiserver and etcd into bin/k8s (reused when present).
 	hack/control-plane.sh >/dev/null
 
+.PHONY: test-deps
+test-deps: ## Install the Python Kubernetes client the Python example's test runs (Debian, root).
+	hack/test-deps.sh
+
 .PHONY: test
-test: verify-generated vet images control-plane helm test-image ## Run every test on a real API server and Docker.
+test: verify-generated vet images control-plane test-deps helm test-image ## Run every test on a real API server and Docker.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); \
 		echo "gofmt would change the files above"; exit 1; }
 	set -a && source hack/images.env && set +a && KUBEBUILDER_ASSETS=$(LOCALBIN)/k8s go test $(GO_TEST_FLAGS) -v ./... \
 		| hack/test-summary.sh
+
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: build images control-plane ## Measure runlet against raw Docker; writes docs/benchmarks.md (BENCH_FLAGS).
+	set -a && source hack/images.env && set +a && KUBEBUILDER_ASSETS=$(LOCALBIN)/k8s \
+		go run ./bench --manager $(LOCALBIN)/manager $(BENCH_FLAGS)
 
 ##@ Demo
 
@@ -81,6 +92,10 @@ demo-down: ## Stop what demo-up started and remove its files and containers.
 build: ## Build the manager into bin/manager.
 	go build -o $(LOCALBIN)/manager .
 
+.PHONY: plugin
+plugin: ## Build the kubectl plugin into bin/kubectl-runlet (put bin/ on PATH: kubectl runlet).
+	go build -o $(LOCALBIN)/kubectl-runlet ./cmd/kubectl-runlet
+
 .PHONY: run
 run: ## Run the manager against the current kubeconfig.
 	go run . --log-format=console
@@ -99,22 +114,23 @@ HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(HELM_KUBE_MINOR)
 
 .PHONY: chart-manifests
-chart-manifests: ## Copy the generated CRD and ClusterRole into charts/runlet (part of manifests).
+chart-manifests: ## Copy the generated CRD and ClusterRole into charts/runlet (manifests runs it).
+	mkdir -p charts/runlet/crds charts/runlet/files
 	rm -f charts/runlet/crds/*.yaml
 	cp config/crd/bases/*.yaml charts/runlet/crds/
 	cp config/rbac/role.yaml charts/runlet/files/manager-role.yaml
 
 .PHONY: docker-build
-docker-build: ## Build the manager image $(IMG) from a static build, with no base image.
+docker-build: ## Build the manager image IMG (runlet.local/manager:dev), FROM scratch.
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o $(LOCALBIN)/image/manager .
 	docker build -t $(IMG) .
 
 .PHONY: test-image
-test-image: docker-build ## Check that $(IMG) runs as non-root and takes the manifests' flags.
+test-image: docker-build ## Check that IMG runs as non-root and takes the manifests' flags.
 	hack/check-image.sh $(IMG)
 
 .PHONY: helm
-helm: ## Install Helm $(HELM_VERSION) into bin/ from the Go module proxy (kept when present).
+helm: ## Install Helm (HELM_VERSION) into bin/ from the Go module proxy, once.
 	@[[ "$$($(HELM) version --template '{{.Version}}' 2>/dev/null)" == $(HELM_VERSION) ]] || \
 		GOBIN=$(LOCALBIN) go install -ldflags "$(HELM_LDFLAGS)" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -41,6 +43,7 @@ type options struct {
 	probeAddr       string
 	leaderElect     bool
 	leaderElectNS   string
+	namespaces      []string
 	logFormat       string
 	logVerbosity    int
 	daemonRetryTime time.Duration
@@ -72,6 +75,11 @@ func parseFlags(args []string) (options, error) {
 		"Elect a leader so that only one manager runs Executions.")
 	fs.StringVar(&o.leaderElectNS, "leader-election-namespace", "",
 		"Namespace of the leader election lease; empty means the manager's own.")
+	fs.Func("namespaces", "Comma-separated namespaces to look after; empty means all. Containers "+
+		"of other namespaces on the same daemon are left alone.", func(v string) error {
+		o.namespaces = splitList(v)
+		return nil
+	})
 	fs.StringVar(&o.logFormat, "log-format", "json", "Log format: json or console.")
 	fs.IntVar(&o.logVerbosity, "v", 0, "Log verbosity; 1 adds per-pass detail.")
 	if err := fs.Parse(args); err != nil {
@@ -142,6 +150,7 @@ func run(ctx context.Context, opts options, log logr.Logger) error {
 		LeaderElection:          opts.leaderElect,
 		LeaderElectionID:        "runlet-manager.runlet.dev",
 		LeaderElectionNamespace: opts.leaderElectNS,
+		Cache:                   cacheOptions(opts.namespaces),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -160,12 +169,13 @@ func run(ctx context.Context, opts options, log logr.Logger) error {
 		OutputBytes: opts.outputBytes,
 		KillGrace:   opts.killGrace,
 		Retry:       opts.daemonRetryTime,
+		Namespaces:  opts.namespaces,
 	}
 	if err := reconciler.SetupWithManager(mgr, opts.workers); err != nil {
 		return fmt.Errorf("set up controller: %w", err)
 	}
 	sweep := &controllers.Sweep{Reader: mgr.GetAPIReader(), Runtime: runtime, Layout: layout,
-		Log: log.WithName("sweep")}
+		Log: log.WithName("sweep"), Namespaces: opts.namespaces}
 	if err := mgr.Add(sweep); err != nil {
 		return fmt.Errorf("add sweep: %w", err)
 	}
@@ -191,4 +201,27 @@ func newScheme() *runtime.Scheme {
 		panic(err)
 	}
 	return scheme
+}
+
+// cacheOptions limits the manager's cache to namespaces; none means the whole cluster.
+func cacheOptions(namespaces []string) cache.Options {
+	if len(namespaces) == 0 {
+		return cache.Options{}
+	}
+	byName := map[string]cache.Config{}
+	for _, ns := range namespaces {
+		byName[ns] = cache.Config{}
+	}
+	return cache.Options{DefaultNamespaces: byName}
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(value string) []string {
+	var out []string
+	for _, item := range strings.Split(value, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

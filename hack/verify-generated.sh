@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-generated=(config/crd/bases config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go)
+generated=(config/crd/bases config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go
+  charts/runlet/crds charts/runlet/files/manager-role.yaml)
 saved=$(mktemp -d)
 trap 'rm -rf "$saved"' EXIT
 for f in "${generated[@]}"; do

@@ -1,0 +1,201 @@
+package clients
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
+)
+
+// plugin runs the kubectl-runlet subcommand args[0] in namespace ns.
+func plugin(t *testing.T, ns, stdin string, args ...string) result {
+	t.Helper()
+	bin := buildProgram(t, "./cmd/kubectl-runlet")
+	withNamespace := append([]string{args[0], "--namespace", ns}, args[1:]...)
+	return runProgram(t, stdin, bin, withNamespace...)
+}
+
+// onlyExecution returns the one Execution in ns.
+func onlyExecution(t *testing.T, ns string) *runletv1.Execution {
+	t.Helper()
+	var list runletv1.ExecutionList
+	require.NoError(t, env.Client.List(context.Background(), &list, client.InNamespace(ns)))
+	require.Len(t, list.Items, 1)
+	return &list.Items[0]
+}
+
+func TestPluginRunPrintsTheOutputAndExitsWithTheProgramsCode(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+
+	got := plugin(t, ns, "", "run", "-l", "python",
+		"--code", `import sys; print("hi"); print("oops", file=sys.stderr); sys.exit(3)`)
+
+	assert.Equal(t, "hi\n", got.stdout)
+	assert.Equal(t, "oops\n", got.stderr, "no phase lines when stderr is not a terminal")
+	assert.Equal(t, 3, got.exitCode)
+
+	kept := onlyExecution(t, ns)
+	assert.True(t, strings.HasPrefix(kept.Name, "run-"), kept.Name)
+	assert.Equal(t, runletv1.ReasonError, kept.Status.Reason)
+	assert.Equal(t, "kubectl-runlet", kept.Labels["app.kubernetes.io/created-by"])
+}
+
+func TestPluginRunGuessesTheLanguageAndPassesFilesStdinEnvAndArgs(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	dir := t.TempDir()
+	main := filepath.Join(dir, "main.py")
+	require.NoError(t, os.WriteFile(main, []byte(
+		"import os, sys\nfrom helper import shout\n"+
+			"print(shout(sys.stdin.read().strip()), os.environ['MOOD'], sys.argv[1:])\n"), 0o644))
+	helper := filepath.Join(dir, "helper.py")
+	require.NoError(t, os.WriteFile(helper, []byte(
+		"def shout(s):\n    return s.upper()\n"), 0o644))
+
+	got := plugin(t, ns, "from the pipe\n", "run", "-f", main, "--add-file", helper,
+		"--stdin-file", "-", "--env", "MOOD=calm", "--progress", "always", "--memory", "64Mi",
+		"--", "one", "two")
+
+	assert.Equal(t, "FROM THE PIPE calm ['one', 'two']\n", got.stdout)
+	assert.Equal(t, 0, got.exitCode, got.stderr)
+	kept := onlyExecution(t, ns)
+	assert.Contains(t, got.stderr, kept.Name+": Succeeded (Completed)\n",
+		"--progress always ends with the phase line")
+	assert.Equal(t, "python", kept.Spec.Language)
+	assert.Equal(t, "64Mi", kept.Spec.Resources.Memory.String())
+}
+
+func TestPluginRunExplainsATimeoutOnStderrAndExitsOne(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+
+	got := plugin(t, ns, "", "run", "-l", "bash", "--timeout", "1",
+		"--code", "echo started; sleep 60")
+
+	assert.Equal(t, 1, got.exitCode)
+	assert.Equal(t, "started\n", got.stdout)
+	assert.Contains(t, got.stderr, ": Failed (DeadlineExceeded): ")
+}
+
+func TestPluginRunExplainsAnUnknownLanguageAndExitsOne(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+
+	got := plugin(t, ns, "", "run", "-l", "cobol", "--code", "DISPLAY 'HI'.")
+
+	assert.Equal(t, 1, got.exitCode)
+	assert.Empty(t, got.stdout)
+	assert.Contains(t, got.stderr, ": Failed (InvalidSpec): ")
+}
+
+func TestPluginRunExits125WhenTheAPIServerRejectsTheSpec(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+
+	got := plugin(t, ns, "", "run", "-l", "python", "--code", "print(1)", "--memory", "1Mi")
+
+	assert.Equal(t, 125, got.exitCode)
+	assert.Contains(t, got.stderr, "memory must be between 6Mi and 64Gi")
+	var list runletv1.ExecutionList
+	require.NoError(t, env.Client.List(context.Background(), &list, client.InNamespace(ns)))
+	assert.Empty(t, list.Items)
+}
+
+func TestPluginRunWithoutKeepDeletesTheExecution(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+
+	got := plugin(t, ns, "", "run", "-l", "python", "--code", "print('bye')", "--name", "once",
+		"--keep=false")
+
+	assert.Equal(t, "bye\n", got.stdout)
+	assert.Equal(t, 0, got.exitCode)
+	require.Eventually(t, func() bool {
+		err := env.Client.Get(context.Background(),
+			client.ObjectKey{Namespace: ns, Name: "once"}, &runletv1.Execution{})
+		return apierrors.IsNotFound(err)
+	}, time.Minute, 100*time.Millisecond, "the Execution is gone once its finalizer ran")
+}
+
+func TestPluginGetAndLogsShowAnExecutionStartedWithoutWaiting(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+
+	started := plugin(t, ns, "", "run", "-l", "node", "--wait=false",
+		"--code", `console.log("out"); console.error("err"); process.exit(4)`)
+	require.Equal(t, 0, started.exitCode, started.stderr)
+	name := strings.TrimSpace(started.stdout)
+	require.True(t, strings.HasPrefix(name, "run-"), started.stdout)
+
+	logs := plugin(t, ns, "", "logs", name, "--wait", "--exit-code")
+	assert.Equal(t, "out\n", logs.stdout)
+	assert.Equal(t, "err\n", logs.stderr)
+	assert.Equal(t, 4, logs.exitCode)
+
+	get := plugin(t, ns, "", "get", name)
+	assert.Equal(t, 0, get.exitCode, get.stderr)
+	for _, want := range []string{"Name:      " + name, "Phase:     Failed", "Reason:    Error",
+		"Exit code: 4", "Stdout:    4 bytes", "Stderr:    4 bytes", "Duration:"} {
+		assert.Contains(t, get.stdout, want)
+	}
+
+	missing := plugin(t, ns, "", "get", "no-such-run")
+	assert.Equal(t, 125, missing.exitCode)
+	assert.Contains(t, missing.stderr, "not found")
+}
+
+func TestPluginCtrlCCancelsTheExecutionAndExits130(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	bin := buildProgram(t, "./cmd/kubectl-runlet")
+
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "-l", "python", "--progress", "always",
+		"--code", "import time\nprint('working', flush=True)\ntime.sleep(120)",
+		"--namespace", ns)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+
+	// Interrupt once the program runs, as a person who gave up waiting would.
+	var seen []string
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+		if strings.HasSuffix(lines.Text(), ": Running (Started)") {
+			break
+		}
+	}
+	require.NotEmpty(t, seen)
+	require.True(t, strings.HasSuffix(seen[len(seen)-1], ": Running (Started)"),
+		"stderr so far: %q", seen)
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+	}
+	_ = cmd.Wait()
+
+	assert.Equal(t, 130, cmd.ProcessState.ExitCode(), "stderr: %q", seen)
+	assert.Contains(t, seen[len(seen)-1], "cancelled")
+	assert.Empty(t, stdout.String(), "nothing recorded is printed after an interrupt")
+	got := waitFinished(t, client.ObjectKeyFromObject(onlyExecution(t, ns)))
+	assert.Equal(t, runletv1.ReasonCancelled, got.Status.Reason)
+	assert.True(t, got.Spec.Cancel)
+}
