@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -150,34 +149,27 @@ func run(ctx context.Context, opts options, log logr.Logger) error {
 		LeaderElection:          opts.leaderElect,
 		LeaderElectionID:        "runlet-manager.runlet.dev",
 		LeaderElectionNamespace: opts.leaderElectNS,
-		Cache:                   cacheOptions(opts.namespaces),
+		Cache:                   controllers.CacheOptions(opts.namespaces),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
 
-	layout := workspace.Layout{Root: opts.workspaceRoot}
-	reconciler := &controllers.ExecutionReconciler{
-		Client:      mgr.GetClient(),
-		APIReader:   mgr.GetAPIReader(),
+	err = controllers.Setup(mgr, controllers.Config{
 		Runtime:     runtime,
 		Presets:     languages,
-		Layout:      layout,
-		Admission:   controllers.NewAdmission(opts.maxRunning),
-		Recorder:    mgr.GetEventRecorder("runlet"),
-		Metrics:     controllers.NewMetrics(metrics.Registry),
+		Layout:      workspace.Layout{Root: opts.workspaceRoot},
+		MaxRunning:  opts.maxRunning,
+		Workers:     opts.workers,
 		OutputBytes: opts.outputBytes,
 		KillGrace:   opts.killGrace,
 		Retry:       opts.daemonRetryTime,
 		Namespaces:  opts.namespaces,
-	}
-	if err := reconciler.SetupWithManager(mgr, opts.workers); err != nil {
-		return fmt.Errorf("set up controller: %w", err)
-	}
-	sweep := &controllers.Sweep{Reader: mgr.GetAPIReader(), Runtime: runtime, Layout: layout,
-		Log: log.WithName("sweep"), Namespaces: opts.namespaces}
-	if err := mgr.Add(sweep); err != nil {
-		return fmt.Errorf("add sweep: %w", err)
+		Metrics:     metrics.Registry,
+		Log:         log,
+	})
+	if err != nil {
+		return err
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
@@ -201,18 +193,6 @@ func newScheme() *runtime.Scheme {
 		panic(err)
 	}
 	return scheme
-}
-
-// cacheOptions limits the manager's cache to namespaces; none means the whole cluster.
-func cacheOptions(namespaces []string) cache.Options {
-	if len(namespaces) == 0 {
-		return cache.Options{}
-	}
-	byName := map[string]cache.Config{}
-	for _, ns := range namespaces {
-		byName[ns] = cache.Config{}
-	}
-	return cache.Options{DefaultNamespaces: byName}
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

@@ -1,8 +1,6 @@
 package controllers_test
 
 import (
-	"bytes"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,15 +17,7 @@ func TestRestartedManagerAdoptsTheRunningContainer(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	opts := testenv.ManagerOptions{WorkspaceRoot: t.TempDir()}
-	// The daemon keeps only its last few hundred events for later queries, so the creations
-	// are followed live from before the Execution exists.
-	var creations bytes.Buffer
-	follow := exec.Command("docker", "events", "--filter", "type=container",
-		"--filter", "event=create", "--filter", "label=runlet.dev/namespace="+ns,
-		"--format", "{{.ID}}")
-	follow.Stdout = &creations
-	require.NoError(t, follow.Start())
-	time.Sleep(500 * time.Millisecond)
+	follow, creations := followContainers(t, ns, "create")
 
 	stop := startManagerIn(t, ns, opts)
 	e := create(t, execution(ns, "survivor", runletv1.ExecutionSpec{Language: "bash",
@@ -46,5 +36,6 @@ func TestRestartedManagerAdoptsTheRunningContainer(t *testing.T) {
 
 	require.NoError(t, follow.Process.Kill())
 	_ = follow.Wait()
-	assert.Len(t, strings.Fields(creations.String()), 1, "exactly one container was ever created")
+	assert.Equal(t, []string{"create survivor"},
+		strings.Split(strings.TrimSpace(creations.String()), "\n"), "exactly one container was ever created")
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -117,31 +116,25 @@ func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 		HealthProbeBindAddress: "0",
 		Logger:                 opts.Log,
 		Controller:             ctrlConfig(skipNameValidation),
-		Cache:                  cacheOptions(opts.Namespaces),
+		Cache:                  controllers.CacheOptions(opts.Namespaces),
 	})
 	if err != nil {
 		return nil, err
 	}
-	layout := workspace.Layout{Root: opts.WorkspaceRoot}
-	r := &controllers.ExecutionReconciler{
-		Client:      mgr.GetClient(),
-		APIReader:   mgr.GetAPIReader(),
+	err = controllers.Setup(mgr, controllers.Config{
 		Runtime:     runtime,
 		Presets:     languages,
-		Layout:      layout,
-		Admission:   controllers.NewAdmission(opts.MaxRunning),
-		Recorder:    mgr.GetEventRecorder("runlet"),
-		Metrics:     controllers.NewMetrics(opts.Metrics),
+		Layout:      workspace.Layout{Root: opts.WorkspaceRoot},
+		MaxRunning:  opts.MaxRunning,
+		Workers:     4,
 		OutputBytes: opts.OutputBytes,
 		KillGrace:   opts.KillGrace,
 		Retry:       time.Second,
 		Namespaces:  opts.Namespaces,
-	}
-	if err := r.SetupWithManager(mgr, 4); err != nil {
-		return nil, err
-	}
-	if err := mgr.Add(&controllers.Sweep{Reader: mgr.GetAPIReader(), Runtime: runtime,
-		Layout: layout, Log: opts.Log, Namespaces: opts.Namespaces}); err != nil {
+		Metrics:     opts.Metrics,
+		Log:         opts.Log,
+	})
+	if err != nil {
 		return nil, err
 	}
 
@@ -157,15 +150,4 @@ func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 // ctrlConfig lets several managers in one test binary register the same controller name.
 func ctrlConfig(skipNameValidation bool) config.Controller {
 	return config.Controller{SkipNameValidation: &skipNameValidation}
-}
-
-func cacheOptions(namespaces []string) cache.Options {
-	if len(namespaces) == 0 {
-		return cache.Options{}
-	}
-	byName := map[string]cache.Config{}
-	for _, ns := range namespaces {
-		byName[ns] = cache.Config{}
-	}
-	return cache.Options{DefaultNamespaces: byName}
 }
