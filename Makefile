@@ -102,7 +102,10 @@ run: ## Run the manager against the current kubeconfig.
 
 ##@ Deployment
 
-IMG ?= runlet.local/manager:dev
+# VERSION is the chart's appVersion, so that the image the chart runs by default is the one
+# docker-build makes.
+VERSION ?= $(shell awk '/^appVersion:/ {gsub(/"/, "", $$2); print $$2}' charts/runlet/Chart.yaml)
+IMG ?= runlet.local/manager:$(VERSION)
 HELM ?= $(LOCALBIN)/helm
 HELM_VERSION ?= v3.21.4
 # Helm's own release build stamps its version and the Kubernetes minor version of the
@@ -121,7 +124,7 @@ chart-manifests: ## Copy the generated CRD and ClusterRole into charts/runlet (m
 	cp config/rbac/role.yaml charts/runlet/files/manager-role.yaml
 
 .PHONY: docker-build
-docker-build: ## Build the manager image IMG (runlet.local/manager:dev), FROM scratch.
+docker-build: ## Build the manager image IMG (runlet.local/manager:VERSION), FROM scratch.
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o $(LOCALBIN)/image/manager .
 	docker build -t $(IMG) .
 
