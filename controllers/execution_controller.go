@@ -5,6 +5,7 @@ package controllers
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -40,6 +41,8 @@ type ExecutionReconciler struct {
 	// Retry is how long to wait before looking again at something that is not ready yet
 	// (an unreachable daemon, say).
 	Retry time.Duration
+	// attached holds the UIDs whose containers this process captures output from.
+	attached sync.Map
 	// Namespaces limits the manager to these namespaces; empty means all. Containers of
 	// other namespaces on the same daemon are then left alone.
 	Namespaces []string

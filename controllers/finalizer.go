@@ -44,6 +44,7 @@ func (r *ExecutionReconciler) finalize(ctx context.Context, exec *runletv1.Execu
 			"path", r.Layout.ExecutionDir(string(exec.UID)))
 	}
 	r.Admission.Release(exec.UID)
+	r.attached.Delete(exec.UID)
 
 	before := exec.DeepCopy()
 	controllerutil.RemoveFinalizer(exec, finalizer)

@@ -20,6 +20,7 @@ func (r *ExecutionReconciler) afterFinish(ctx context.Context, p *pass) (ctrl.Re
 		return ctrl.Result{}, fmt.Errorf("remove container: %w", err)
 	}
 	r.Admission.Release(p.exec.UID)
+	r.attached.Delete(p.exec.UID)
 
 	ttl := p.exec.Spec.TTLSecondsAfterFinished
 	completed := p.exec.Status.CompletionTime

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -41,6 +42,9 @@ func (r *ExecutionReconciler) observe(ctx context.Context, p *pass) (ctrl.Result
 
 	deadline := r.deadline(exec)
 	if state.Running {
+		if err := r.reattach(ctx, exec); err != nil {
+			return ctrl.Result{}, err
+		}
 		if !exec.Spec.Cancel && time.Now().Before(deadline) {
 			return ctrl.Result{RequeueAfter: time.Until(deadline)}, nil
 		}
@@ -108,6 +112,30 @@ func (r *ExecutionReconciler) record(ctx context.Context, p *pass, state docker.
 	p.announce(eventType, string(end.reason), end.message)
 	// The container goes on the next pass, once this status is stored.
 	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+}
+
+// reattach resumes the output capture of a running container that this process did not
+// start, which is the case after a manager restart. The daemon replays what its log still
+// holds, and the capture streams on from there.
+func (r *ExecutionReconciler) reattach(ctx context.Context, exec *runletv1.Execution) error {
+	if _, ok := r.attached.Load(exec.UID); ok {
+		return nil
+	}
+	plan, err := r.plan(ctx, exec, false)
+	if _, invalid := isInvalidSpec(err); invalid {
+		// A Secret went away; its value cannot be redacted, so the output is read back
+		// and withheld when the program ends instead.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := r.Runtime.Start(ctx, plan); err != nil {
+		return fmt.Errorf("reattach to container: %w", err)
+	}
+	r.attached.Store(exec.UID, true)
+	ctrl.LoggerFrom(ctx).Info("reattached to running container")
+	return nil
 }
 
 // lost ends an Execution whose container disappeared while it ran.

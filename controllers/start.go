@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -81,7 +82,7 @@ func (r *ExecutionReconciler) start(ctx context.Context, p *pass) (ctrl.Result, 
 		return ctrl.Result{}, nil
 	}
 
-	plan, err := r.plan(ctx, exec)
+	plan, err := r.plan(ctx, exec, true)
 	if err != nil {
 		return r.failOrRetry(p, err)
 	}
@@ -98,6 +99,7 @@ func (r *ExecutionReconciler) start(ctx context.Context, p *pass) (ctrl.Result, 
 	if err != nil {
 		return r.failOrRetry(p, err)
 	}
+	r.attached.Store(exec.UID, true)
 
 	st := &exec.Status
 	st.ContainerID, st.Image, st.LogPath = state.ID, plan.Image, plan.Output.Dir
@@ -112,8 +114,10 @@ func (r *ExecutionReconciler) start(ctx context.Context, p *pass) (ctrl.Result, 
 	return ctrl.Result{}, nil
 }
 
-// plan resolves the spec into what the daemon should run and writes the program's files.
-func (r *ExecutionReconciler) plan(ctx context.Context, exec *runletv1.Execution) (docker.Plan, error) {
+// plan resolves the spec into what the daemon should run. With write set it also writes
+// the program's files; without, it only names the directory they are in.
+func (r *ExecutionReconciler) plan(ctx context.Context, exec *runletv1.Execution, write bool) (
+	docker.Plan, error) {
 	rec, err := recipeFor(exec.Spec, r.Presets)
 	if err != nil {
 		return docker.Plan{}, err
@@ -127,12 +131,18 @@ func (r *ExecutionReconciler) plan(ctx context.Context, exec *runletv1.Execution
 	if exec.Spec.Workspace != nil {
 		subPath = exec.Spec.Workspace.SubPath
 	}
-	dir, err := r.Layout.Prepare(exec.Namespace, string(exec.UID), subPath, rec.files)
-	if errors.Is(err, workspace.ErrOutside) {
-		return docker.Plan{}, invalidSpec("The workspace path is refused: %v.", err)
+	dir := r.Layout.ScratchDir(string(exec.UID))
+	if subPath != "" {
+		dir = filepath.Join(r.Layout.NamespaceDir(exec.Namespace), subPath)
 	}
-	if err != nil {
-		return docker.Plan{}, fmt.Errorf("prepare workspace: %w", err)
+	if write {
+		dir, err = r.Layout.Prepare(exec.Namespace, string(exec.UID), subPath, rec.files)
+		if errors.Is(err, workspace.ErrOutside) {
+			return docker.Plan{}, invalidSpec("The workspace path is refused: %v.", err)
+		}
+		if err != nil {
+			return docker.Plan{}, fmt.Errorf("prepare workspace: %w", err)
+		}
 	}
 
 	var stdin *string
