@@ -36,6 +36,9 @@ func (r *ExecutionReconciler) finalize(ctx context.Context, exec *runletv1.Execu
 	if err := r.Runtime.Remove(ctx, containerName(exec)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("remove container: %w", err)
 	}
+	if err := r.removeBuild(ctx, exec); err != nil {
+		return ctrl.Result{}, err
+	}
 	if err := r.Layout.Remove(string(exec.UID)); err != nil {
 		// Files a program made in directories of its own may not be removable by the
 		// manager's user. They must not keep the object from going away; they are logged

@@ -19,6 +19,9 @@ func (r *ExecutionReconciler) afterFinish(ctx context.Context, p *pass) (ctrl.Re
 	if err := r.Runtime.Remove(ctx, containerName(p.exec)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("remove container: %w", err)
 	}
+	if err := r.removeBuild(ctx, p.exec); err != nil {
+		return ctrl.Result{}, err
+	}
 	r.Admission.Release(p.exec.UID)
 	r.attached.Delete(p.exec.UID)
 

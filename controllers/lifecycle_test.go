@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -277,6 +278,9 @@ func TestImagesAndBuilds(t *testing.T) {
 		got := waitFor(t, e, 90*time.Second, finished)
 		assert.Equal(t, runletv1.ReasonCompleted, got.Status.Reason, got.Status.Message)
 		assert.Equal(t, "built\n", got.Status.Stdout)
+		require.Eventually(t, func() bool {
+			return exec.Command("docker", "image", "inspect", "runlet-build/"+string(got.UID)+":latest").Run() != nil
+		}, 20*time.Second, 200*time.Millisecond, "the built image goes once the ending is recorded")
 	})
 
 	t.Run("a failing build ends BuildFailed with its log", func(t *testing.T) {

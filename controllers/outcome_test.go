@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -74,4 +75,12 @@ func TestUntilOOMReportedWaitsOnlyForUnexplainedKills(t *testing.T) {
 			assert.Equal(t, tc.want, untilOOMReported(tc.state, tc.now))
 		})
 	}
+}
+
+func TestRedactErrorHidesSecretsAndKeepsTheChain(t *testing.T) {
+	base := fmt.Errorf("start: %w: env %q is bad", docker.ErrStartFailed, "T=TOP\x00SECRET")
+	err := redactError(base, []string{"TOP\x00SECRET"})
+	assert.Equal(t, `start: container start failed: env "T=***" is bad`, err.Error())
+	assert.ErrorIs(t, err, docker.ErrStartFailed)
+	assert.Equal(t, base, redactError(base, nil))
 }

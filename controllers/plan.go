@@ -1,10 +1,14 @@
 package controllers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"sort"
+	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -65,8 +69,13 @@ func recipeFor(spec runletv1.ExecutionSpec, cfg presets.Config) (recipe, error) 
 	}
 	r.cmd = append(append([]string{}, r.cmd...), spec.Args...)
 
+	for _, arg := range r.cmd {
+		if strings.ContainsRune(arg, 0) {
+			return recipe{}, invalidSpec("The command or its arguments contain a NUL byte.")
+		}
+	}
 	for _, f := range spec.Files {
-		if len(r.files) > 0 && f.Path == r.files[0].Path {
+		if len(r.files) > 0 && path.Clean(f.Path) == path.Clean(r.files[0].Path) {
 			return recipe{}, invalidSpec("File %q would overwrite the program's code.", f.Path)
 		}
 		r.files = append(r.files, workspace.File{Path: f.Path, Content: f.Content})
@@ -92,6 +101,9 @@ func resolveEnv(ctx context.Context, reader client.Reader, exec *runletv1.Execut
 	for _, env := range exec.Spec.Env {
 		ref := env.SecretKeyRef
 		if ref == nil {
+			if strings.ContainsRune(env.Value, 0) {
+				return nil, invalidSpec("The value of env %s contains a NUL byte.", env.Name)
+			}
 			out = append(out, docker.EnvVar{Name: env.Name, Value: env.Value})
 			continue
 		}
@@ -112,6 +124,11 @@ func resolveEnv(ctx context.Context, reader client.Reader, exec *runletv1.Execut
 		if !ok {
 			return nil, invalidSpec("Secret %q has no key %q for env %s.", ref.Name, ref.Key, env.Name)
 		}
+		if bytes.IndexByte(value, 0) >= 0 {
+			// Named, never shown: the daemon's own error would quote the value.
+			return nil, invalidSpec("Secret %q key %q for env %s contains a NUL byte.",
+				ref.Name, ref.Key, env.Name)
+		}
 		out = append(out, docker.EnvVar{Name: env.Name, Value: string(value), Secret: true})
 	}
 	return out, nil
@@ -126,6 +143,30 @@ func redactions(env []docker.EnvVar) []string {
 		}
 	}
 	return out
+}
+
+// redactedError hides secret values in an error's text, which can end up in the status
+// message and in Events, while keeping its chain for errors.Is.
+type redactedError struct {
+	err  error
+	text string
+}
+
+func (e *redactedError) Error() string { return e.text }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactError replaces each secret, as is and as Go would quote it, with "***".
+func redactError(err error, secrets []string) error {
+	if err == nil || len(secrets) == 0 {
+		return err
+	}
+	text := err.Error()
+	for _, secret := range secrets {
+		quoted := strconv.Quote(secret)
+		text = strings.ReplaceAll(text, quoted[1:len(quoted)-1], "***")
+		text = strings.ReplaceAll(text, secret, "***")
+	}
+	return &redactedError{err: err, text: text}
 }
 
 // containerName is the one container name an Execution can ever have.

@@ -97,7 +97,7 @@ func (r *ExecutionReconciler) start(ctx context.Context, p *pass) (ctrl.Result, 
 
 	state, err := r.Runtime.Start(ctx, plan)
 	if err != nil {
-		return r.failOrRetry(p, err)
+		return r.failOrRetry(p, redactError(err, redactions(plan.Env)))
 	}
 	r.attached.Store(exec.UID, true)
 
@@ -139,6 +139,9 @@ func (r *ExecutionReconciler) plan(ctx context.Context, exec *runletv1.Execution
 		dir, err = r.Layout.Prepare(exec.Namespace, string(exec.UID), subPath, rec.files)
 		if errors.Is(err, workspace.ErrOutside) {
 			return docker.Plan{}, invalidSpec("The workspace path is refused: %v.", err)
+		}
+		if errors.Is(err, workspace.ErrUnwritable) {
+			return docker.Plan{}, invalidSpec("A file cannot be written: %v.", err)
 		}
 		if err != nil {
 			return docker.Plan{}, fmt.Errorf("prepare workspace: %w", err)
@@ -184,7 +187,7 @@ func (r *ExecutionReconciler) outputSpec(exec *runletv1.Execution, env []docker.
 // build builds the spec.build image, tagged from the Execution's UID.
 func (r *ExecutionReconciler) build(ctx context.Context, exec *runletv1.Execution) (string, error) {
 	plan := docker.BuildPlan{
-		Tag:        "runlet-build/" + string(exec.UID) + ":latest",
+		Tag:        buildTag(exec),
 		Dockerfile: exec.Spec.Build.Dockerfile,
 		Labels:     map[string]string{docker.LabelExecutionUID: string(exec.UID)},
 		LogBytes:   r.OutputBytes,
@@ -204,6 +207,22 @@ func (r *ExecutionReconciler) build(ctx context.Context, exec *runletv1.Executio
 		return "", err
 	}
 	return result.Image, nil
+}
+
+// buildTag names the image built for an Execution's spec.build.
+func buildTag(exec *runletv1.Execution) string {
+	return "runlet-build/" + string(exec.UID) + ":latest"
+}
+
+// removeBuild deletes the image built for the Execution, if it asked for one.
+func (r *ExecutionReconciler) removeBuild(ctx context.Context, exec *runletv1.Execution) error {
+	if exec.Spec.Build == nil {
+		return nil
+	}
+	if err := r.Runtime.RemoveImage(ctx, buildTag(exec)); err != nil {
+		return fmt.Errorf("remove built image: %w", err)
+	}
+	return nil
 }
 
 // failOrRetry records a terminal failure in status, or waits on an unreachable daemon, or

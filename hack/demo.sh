@@ -42,8 +42,11 @@ up() {
   done
   grep -q "localcluster: ready" "$state/cluster.log" || { say "control plane did not start"; exit 1; }
 
-  say "starting the manager (logs in $state/manager.log)"
+  # The manager looks after the default namespace only: the daemon may be shared with other
+  # runlet control planes (a test run, say), whose containers it must leave alone.
+  say "starting the manager for namespace default (logs in $state/manager.log)"
   KUBECONFIG="$state/kubeconfig" setsid bin/manager --languages "$state/languages.yaml" \
+    --namespaces default \
     --workspace-root "$state/workspaces" --log-format console \
     --metrics-bind-address 127.0.0.1:18080 --health-probe-bind-address 127.0.0.1:18081 \
     >"$state/manager.log" 2>&1 </dev/null &

@@ -41,7 +41,8 @@ type ExecutionSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="language is immutable"
 	Language string `json:"language,omitempty"`
 
-	// code is the main source text, written to the preset's file. At most 256 KiB.
+	// code is the main source text, written to the preset's file. At most 262144
+	// characters (256 KiB of ASCII).
 	// +optional
 	// +kubebuilder:validation:MaxLength=262144
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="code is immutable"
@@ -143,13 +144,14 @@ type ExecutionSpec struct {
 
 // File is one extra file of a multi-file program.
 // +kubebuilder:validation:XValidation:rule="!(self.path == '..' || self.path.startsWith('../') || self.path.endsWith('/..') || self.path.contains('/../'))",message="path must not contain '..'"
+// +kubebuilder:validation:XValidation:rule="!(self.path == '.' || self.path.startsWith('./') || self.path.endsWith('/.') || self.path.contains('/./'))",message="path must not contain '.' as a directory"
 type File struct {
-	// path is where the file is written, relative to the program's directory. No leading
-	// '/', no '..'. At most 255 characters.
+	// path is where the file is written, relative to the program's directory: names
+	// joined by single '/', none of them '.' or '..', no NUL. At most 255 characters.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
-	// +kubebuilder:validation:Pattern=`^[^/]`
+	// +kubebuilder:validation:Pattern=`^[^/\x00]+(/[^/\x00]+)*$`
 	Path string `json:"path"`
 
 	// content is the file's text. At most 64 KiB.
@@ -231,14 +233,15 @@ const (
 
 // Workspace selects a part of the namespace's persistent workspace.
 type Workspace struct {
-	// subPath is the directory, relative to the namespace's workspace, mounted as the
-	// program's directory. Created when missing. No leading '/', no '..'. At most 255
-	// characters.
+	// subPath is the directory, directly under the namespace's workspace, mounted as the
+	// program's directory; it is created when missing. One level only: a letter or digit,
+	// then letters, digits, '.', '_' or '-', at most 63 characters. Nested paths are refused
+	// because a program that can write a directory's parent could swap it for a link
+	// between runlet's check and the daemon's mount.
 	// +required
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=255
-	// +kubebuilder:validation:Pattern=`^[^/]`
-	// +kubebuilder:validation:XValidation:rule="!(self == '..' || self.startsWith('../') || self.endsWith('/..') || self.contains('/../'))",message="subPath must not contain '..'"
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._-]*$`
 	SubPath string `json:"subPath"`
 }
 
@@ -250,12 +253,11 @@ type Build struct {
 	// +kubebuilder:validation:MaxLength=65536
 	Dockerfile string `json:"dockerfile,omitempty"`
 
-	// contextPath is a directory in the namespace's workspace holding a Dockerfile and its
-	// build context. No leading '/', no '..'. At most 255 characters.
+	// contextPath is a directory directly under the namespace's workspace holding a
+	// Dockerfile and its build context; the same rules as workspace.subPath apply.
 	// +optional
-	// +kubebuilder:validation:MaxLength=255
-	// +kubebuilder:validation:Pattern=`^[^/]`
-	// +kubebuilder:validation:XValidation:rule="!(self == '..' || self.startsWith('../') || self.endsWith('/..') || self.contains('/../'))",message="contextPath must not contain '..'"
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._-]*$`
 	ContextPath string `json:"contextPath,omitempty"`
 }
 

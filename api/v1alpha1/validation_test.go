@@ -71,7 +71,7 @@ func TestMultiFileExecutionWithEveryFieldIsAccepted(t *testing.T) {
 		s.Resources = runletv1.Resources{CPU: &cpu, Memory: &mem, Pids: 64}
 		s.TimeoutSeconds = 10
 		s.Network = runletv1.NetworkBridge
-		s.Workspace = &runletv1.Workspace{SubPath: "agent/run-1"}
+		s.Workspace = &runletv1.Workspace{SubPath: "agent-run-1"}
 		s.TTLSecondsAfterFinished = &ttl
 	})
 	require.NoError(t, k8s.Create(context.Background(), e))
@@ -121,7 +121,22 @@ func TestAPIServerRefusesInvalidExecutions(t *testing.T) {
 		}, "value and secretKeyRef cannot both be set"},
 		{"workspace sub-path escaping", func(s *runletv1.ExecutionSpec) {
 			s.Workspace = &runletv1.Workspace{SubPath: "../other-namespace"}
-		}, "subPath must not contain '..'"},
+		}, "spec.workspace.subPath: Invalid value"},
+		{"nested workspace sub-path", func(s *runletv1.ExecutionSpec) {
+			s.Workspace = &runletv1.Workspace{SubPath: "agent/run-1"}
+		}, "spec.workspace.subPath: Invalid value"},
+		{"dot workspace sub-path", func(s *runletv1.ExecutionSpec) {
+			s.Workspace = &runletv1.Workspace{SubPath: "."}
+		}, "spec.workspace.subPath: Invalid value"},
+		{"file path that is a directory", func(s *runletv1.ExecutionSpec) {
+			s.Files = []runletv1.File{{Path: "lib/", Content: "x"}}
+		}, "spec.files[0].path: Invalid value"},
+		{"file path through dot", func(s *runletv1.ExecutionSpec) {
+			s.Files = []runletv1.File{{Path: "./main.py", Content: "x"}}
+		}, "path must not contain '.' as a directory"},
+		{"file path with a NUL", func(s *runletv1.ExecutionSpec) {
+			s.Files = []runletv1.File{{Path: "a\x00b", Content: "x"}}
+		}, "spec.files[0].path"},
 		{"nothing to run", func(s *runletv1.ExecutionSpec) { s.Language = "" },
 			"one of language, image or build is required"},
 		{"build with both sources", func(s *runletv1.ExecutionSpec) {

@@ -48,3 +48,12 @@ func (c *Client) pull(ctx context.Context, ref string) error {
 	defer progress.Close()
 	return jsonmessage.DisplayJSONMessagesStream(progress, io.Discard, 0, false, nil)
 }
+
+// RemoveImage deletes the image ref, with the layers only it used.
+func (c *Client) RemoveImage(ctx context.Context, ref string) error {
+	_, err := c.api.ImageRemove(ctx, ref, image.RemoveOptions{Force: true, PruneChildren: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return wrapAPIError("remove image", err)
+	}
+	return nil
+}

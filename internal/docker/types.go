@@ -73,6 +73,9 @@ type Runtime interface {
 	// a *BuildError that wraps ErrBuildFailed.
 	Build(ctx context.Context, plan BuildPlan) (BuildResult, error)
 
+	// RemoveImage deletes an image runlet built. A missing image is not an error.
+	RemoveImage(ctx context.Context, ref string) error
+
 	// Events streams container endings (and a resync of every managed container after the
 	// stream reconnects) until ctx ends. The channel is closed when ctx ends.
 	Events(ctx context.Context) <-chan Event

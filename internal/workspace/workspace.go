@@ -16,10 +16,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
-// ErrOutside means a path would leave the directory it must stay in.
-var ErrOutside = errors.New("path leaves the workspace")
+// Errors that say the spec asked for something that cannot be laid out.
+var (
+	// ErrOutside means a path would leave the directory it must stay in.
+	ErrOutside = errors.New("path leaves the workspace")
+	// ErrUnwritable means a file of the spec cannot be written where it asks: its path
+	// names a directory, or runs through a file, say.
+	ErrUnwritable = errors.New("file cannot be written")
+)
 
 // Layout knows where things live under one workspace root.
 type Layout struct {
@@ -54,9 +61,14 @@ func (l Layout) NamespaceDir(namespace string) string {
 
 // Prepare creates the directories an Execution needs and writes its files into the
 // directory the program runs in, which it returns. With an empty subPath that is the
-// private scratch directory; otherwise it is subPath inside the namespace's workspace,
-// created when missing. Files are written without following symbolic links, so neither a
-// file path nor a link left behind by an earlier program can reach outside that directory.
+// private scratch directory; otherwise it is subPath directly inside the namespace's
+// workspace, created when missing. Files are written without following symbolic links, so
+// neither a file path nor a link left behind by an earlier program can reach outside that
+// directory.
+//
+// No program can write the parent of the directory it gets: the namespace's directory and
+// runlet's own are not writable to programs, and a subPath is one level deep. So no
+// program can swap the directory for a link between this check and the daemon's mount.
 func (l Layout) Prepare(namespace, uid, subPath string, files []File) (string, error) {
 	if err := os.MkdirAll(l.LogDir(uid), 0o755); err != nil {
 		return "", fmt.Errorf("create log directory: %w", err)
@@ -83,11 +95,11 @@ func (l Layout) Prepare(namespace, uid, subPath string, files []File) (string, e
 // refuses to follow links out of it, and returns its real path after checking once more
 // that it lies inside.
 func (l Layout) resolveSubPath(namespace, subPath string) (string, error) {
-	if err := checkRelative(subPath); err != nil {
+	if err := checkName(subPath); err != nil {
 		return "", err
 	}
 	nsDir := l.NamespaceDir(namespace)
-	if err := mkdirOpen(nsDir); err != nil {
+	if err := os.MkdirAll(nsDir, 0o755); err != nil {
 		return "", fmt.Errorf("create namespace workspace: %w", err)
 	}
 	root, err := os.OpenRoot(nsDir)
@@ -131,11 +143,11 @@ func writeFiles(dir string, files []File) error {
 		}
 		if parent := filepath.Dir(f.Path); parent != "." {
 			if err := root.MkdirAll(parent, 0o777); err != nil {
-				return fmt.Errorf("create directory for %q: %w", f.Path, errOutsideOr(err))
+				return fmt.Errorf("create directory for %q: %w", f.Path, classify(err))
 			}
 		}
 		if err := root.WriteFile(f.Path, []byte(f.Content), 0o644); err != nil {
-			return fmt.Errorf("write %q: %w", f.Path, errOutsideOr(err))
+			return fmt.Errorf("write %q: %w", f.Path, classify(err))
 		}
 	}
 	return nil
@@ -167,6 +179,14 @@ func (l Layout) ExecutionUIDs() ([]string, error) {
 		}
 	}
 	return uids, nil
+}
+
+// checkName accepts a single directory name: not empty, not '.' or '..', no separator.
+func checkName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return fmt.Errorf("%q must be a single directory name: %w", name, ErrOutside)
+	}
+	return nil
 }
 
 // checkRelative refuses absolute paths and any '..' element, whatever the API server
@@ -201,6 +221,22 @@ func within(parent, child string) bool {
 func errOutsideOr(err error) error {
 	if strings.Contains(err.Error(), "path escapes from parent") {
 		return fmt.Errorf("%w: %w", ErrOutside, err)
+	}
+	return err
+}
+
+// classify marks why a file could not be written: an escape is ErrOutside; a path that the
+// directory's contents make impossible (a directory in the way, a file used as a directory,
+// a NUL) is ErrUnwritable. Anything else, a full disk say, stays as it is and is retried.
+func classify(err error) error {
+	err = errOutsideOr(err)
+	switch {
+	case errors.Is(err, ErrOutside):
+		return err
+	case errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENOTDIR),
+		errors.Is(err, syscall.EEXIST), errors.Is(err, syscall.EINVAL),
+		errors.Is(err, syscall.ENAMETOOLONG), errors.Is(err, syscall.ELOOP):
+		return fmt.Errorf("%w: %w", ErrUnwritable, err)
 	}
 	return err
 }

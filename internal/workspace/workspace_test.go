@@ -25,13 +25,16 @@ func TestPrepareWritesFilesIntoThePrivateScratchDirectory(t *testing.T) {
 
 func TestPrepareUsesTheNamespaceWorkspaceSubPath(t *testing.T) {
 	l := Layout{Root: t.TempDir()}
-	dir, err := l.Prepare("team-a", "uid-1", "agent/run", []File{{Path: "a.txt", Content: "a"}})
+	dir, err := l.Prepare("team-a", "uid-1", "agent-run", []File{{Path: "a.txt", Content: "a"}})
 	require.NoError(t, err)
-	real, _ := filepath.EvalSymlinks(filepath.Join(l.Root, "team-a", "agent/run"))
+	real, _ := filepath.EvalSymlinks(filepath.Join(l.Root, "team-a", "agent-run"))
 	assert.Equal(t, real, dir)
 	info, err := os.Stat(dir)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o777), info.Mode().Perm(), "the program's user can write there")
+	info, err = os.Stat(l.NamespaceDir("team-a"))
+	require.NoError(t, err)
+	assert.Zero(t, info.Mode().Perm()&0o022, "no program can write the parent of its directory")
 }
 
 func TestPrepareRefusesPathsThatLeaveTheirDirectory(t *testing.T) {
@@ -48,6 +51,8 @@ func TestPrepareRefusesPathsThatLeaveTheirDirectory(t *testing.T) {
 		files   []File
 	}{
 		{"dot-dot sub-path", "../team-b", nil},
+		{"nested sub-path", "agent/run", nil},
+		{"dot sub-path", ".", nil},
 		{"absolute sub-path", "/etc", nil},
 		{"sub-path through a link", "escape/x", nil},
 		{"sub-path that is a link", "etc", nil},
@@ -92,4 +97,21 @@ func TestRemoveDeletesScratchAndLogsButNotTheWorkspace(t *testing.T) {
 	uids, err := l.ExecutionUIDs()
 	require.NoError(t, err)
 	assert.Empty(t, uids)
+}
+
+func TestFilesThatCannotBeWrittenAreRefusedAsUnwritable(t *testing.T) {
+	cases := map[string][]File{
+		"a directory":              {{Path: ".", Content: "x"}},
+		"a file used as directory": {{Path: "a", Content: "x"}, {Path: "a/b", Content: "x"}},
+		"a directory used as file": {{Path: "a/b", Content: "x"}, {Path: "a", Content: "x"}},
+		"a NUL in the name":        {{Path: "a\x00b", Content: "x"}},
+		"the code as a directory":  {{Path: "main.py", Content: "x"}, {Path: "main.py/x", Content: "x"}},
+	}
+	for name, files := range cases {
+		t.Run(name, func(t *testing.T) {
+			l := Layout{Root: t.TempDir()}
+			_, err := l.Prepare("team-a", "uid-1", "", files)
+			require.ErrorIs(t, err, ErrUnwritable)
+		})
+	}
 }
