@@ -57,9 +57,9 @@ func parseFlags(args []string) (options, error) {
 		"Workspace volume root, mounted at the same path in the manager and the daemon.")
 	fs.IntVar(&o.maxRunning, "max-running", 8,
 		"Most execution containers running at once; the rest wait as Pending/Queued.")
-	fs.IntVar(&o.workers, "workers", 8,
-		"Executions reconciled in parallel; keep it at least --max-running, since starting and "+
-			"stopping containers happens inside a worker.")
+	fs.IntVar(&o.workers, "workers", 16,
+		"Executions reconciled in parallel; keep it about twice --max-running, since starting "+
+			"and removing containers happens inside a worker.")
 	fs.StringVar(&o.languagesFile, "languages", "",
 		"Languages config file (YAML); empty uses the built-in presets on public images.")
 	fs.IntVar(&o.outputBytes, "output-bytes", 16384,

@@ -198,3 +198,22 @@ func (b *bench) logf(format string, args ...any) {
 	elapsed := time.Since(b.started).Round(time.Second)
 	fmt.Fprintf(os.Stderr, "bench %6s  %s\n", elapsed, fmt.Sprintf(format, args...))
 }
+
+// setUp gives a phase of the bench its own namespace, a fresh manager for it, and a watch
+// that reports each Execution there that finishes.
+func (b *bench) setUp(ctx context.Context, phase string) (
+	string, *managerProcess, <-chan finishedExecution, error) {
+	ns, err := b.namespace(ctx, phase)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	m, err := b.startManager(ctx, ns)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	finished, err := b.watchFinished(ctx, ns)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return ns, m, finished, nil
+}

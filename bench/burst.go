@@ -22,15 +22,7 @@ var trivial = helloWorld{language: "sh", code: "echo hi\n", want: "hi\n"}
 // baseline running as many containers with as many workers as the cap. Rounds go runlet,
 // raw, raw, runlet, ... so that a drift in the machine's load falls on both alike.
 func (b *bench) burst(ctx context.Context, rep *report) error {
-	ns, err := b.namespace(ctx, "burst")
-	if err != nil {
-		return err
-	}
-	m, err := b.startManager(ctx, ns)
-	if err != nil {
-		return err
-	}
-	finished, err := b.watchFinished(ctx, ns)
+	ns, m, finished, err := b.setUp(ctx, "burst")
 	if err != nil {
 		return err
 	}

@@ -26,15 +26,7 @@ var helloWorlds = []helloWorld{
 // latency runs each hello world through an Execution (create, then Succeeded seen on a
 // watch) and through the raw Docker baseline, alternating, one at a time.
 func (b *bench) latency(ctx context.Context, rep *report) error {
-	ns, err := b.namespace(ctx, "latency")
-	if err != nil {
-		return err
-	}
-	m, err := b.startManager(ctx, ns)
-	if err != nil {
-		return err
-	}
-	finished, err := b.watchFinished(ctx, ns)
+	ns, m, finished, err := b.setUp(ctx, "latency")
 	if err != nil {
 		return err
 	}

@@ -16,15 +16,7 @@ import (
 // output runs one Execution that writes outputBytes to stdout on a fresh manager and
 // compares the manager's peak resident memory (VmHWM) before and after.
 func (b *bench) output(ctx context.Context, rep *report) error {
-	ns, err := b.namespace(ctx, "output")
-	if err != nil {
-		return err
-	}
-	m, err := b.startManager(ctx, ns)
-	if err != nil {
-		return err
-	}
-	finished, err := b.watchFinished(ctx, ns)
+	ns, m, finished, err := b.setUp(ctx, "output")
 	if err != nil {
 		return err
 	}

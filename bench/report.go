@@ -173,7 +173,7 @@ const method = `
   across the run. The byte count in status and the size of the complete log file are
   checked.
 - The manager runs with ` + "`--max-running`" + ` at the burst's cap and otherwise its defaults
-  (4 workers, 16 KiB of each stream kept in status), limited with ` + "`--namespaces`" + ` to the
+  (16 workers, 16 KiB of each stream kept in status), limited with ` + "`--namespaces`" + ` to the
   benchmark's own namespaces so that it leaves other containers on the daemon alone.
 `
 

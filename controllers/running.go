@@ -104,6 +104,9 @@ func (r *ExecutionReconciler) record(ctx context.Context, p *pass, state docker.
 		st.Duration = finished.Sub(st.StartTime.Time).Round(10 * time.Millisecond).String()
 	}
 	p.setPhase(end.phase, end.reason, end.message)
+	// The cap counts running containers, and this one has stopped: its slot goes to the next
+	// one waiting now, not after the container is removed.
+	r.Admission.Release(exec.UID)
 
 	eventType := corev1.EventTypeNormal
 	if end.phase == runletv1.PhaseFailed {
