@@ -133,6 +133,19 @@ func TestLifecycle(t *testing.T) {
 		assert.Nil(t, got.Status.ExitCode)
 	})
 
+	t.Run("a secret that is not text is an invalid spec that does not show it", func(t *testing.T) {
+		t.Parallel()
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "binary"},
+			Data: map[string][]byte{"key": []byte("pw\xffsecret")}}
+		require.NoError(t, k8s.Create(context.Background(), secret))
+		e := create(t, execution(ns, "binary-secret", runletv1.ExecutionSpec{Language: "bash",
+			Code: "echo $S", Env: []runletv1.EnvVar{{Name: "S",
+				SecretKeyRef: &runletv1.SecretKeySelector{Name: "binary", Key: "key"}}}}))
+		got := waitFor(t, e, 30*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonInvalidSpec, got.Status.Reason)
+		assert.NotContains(t, got.Status.Message, "secret")
+	})
+
 	t.Run("unknown secret is an invalid spec", func(t *testing.T) {
 		t.Parallel()
 		e := create(t, execution(ns, "no-secret", runletv1.ExecutionSpec{Language: "bash",
@@ -281,6 +294,22 @@ func TestImagesAndBuilds(t *testing.T) {
 		require.Eventually(t, func() bool {
 			return exec.Command("docker", "image", "inspect", "runlet-build/"+string(got.UID)+":latest").Run() != nil
 		}, 20*time.Second, 200*time.Millisecond, "the built image goes once the ending is recorded")
+	})
+
+	t.Run("a build context from the workspace is built from a copy, links left out", func(t *testing.T) {
+		t.Parallel()
+		seed := create(t, execution(ns, "seed-context", runletv1.ExecutionSpec{Language: "bash",
+			Code:      "ln -s /etc escape",
+			Workspace: &runletv1.Workspace{SubPath: "ctx"},
+			Files: []runletv1.File{{Path: "Dockerfile", Content: "FROM " + testenv.BusyboxImage +
+				"\nCOPY . /ctx\nCMD [\"ls\", \"/ctx\"]\n"}}}))
+		require.Equal(t, runletv1.ReasonCompleted, waitFor(t, seed, 60*time.Second, finished).Status.Reason)
+
+		e := create(t, execution(ns, "from-context", runletv1.ExecutionSpec{
+			Build: &runletv1.Build{ContextPath: "ctx"}}))
+		got := waitFor(t, e, 90*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonCompleted, got.Status.Reason, got.Status.Message)
+		assert.Equal(t, "Dockerfile\nmain.sh\n", got.Status.Stdout, "the link is not in the context")
 	})
 
 	t.Run("a failing build ends BuildFailed with its log", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -124,9 +125,10 @@ func resolveEnv(ctx context.Context, reader client.Reader, exec *runletv1.Execut
 		if !ok {
 			return nil, invalidSpec("Secret %q has no key %q for env %s.", ref.Name, ref.Key, env.Name)
 		}
-		if bytes.IndexByte(value, 0) >= 0 {
-			// Named, never shown: the daemon's own error would quote the value.
-			return nil, invalidSpec("Secret %q key %q for env %s contains a NUL byte.",
+		if bytes.IndexByte(value, 0) >= 0 || !utf8.Valid(value) {
+			// Named, never shown: the daemon's own error would quote the value, and the
+			// daemon's API would hand the program a changed value that redaction misses.
+			return nil, invalidSpec("Secret %q key %q for env %s is not text without NUL bytes.",
 				ref.Name, ref.Key, env.Name)
 		}
 		out = append(out, docker.EnvVar{Name: env.Name, Value: string(value), Secret: true})

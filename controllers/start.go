@@ -200,6 +200,13 @@ func (r *ExecutionReconciler) build(ctx context.Context, exec *runletv1.Executio
 		if err != nil {
 			return "", fmt.Errorf("prepare build context: %w", err)
 		}
+		dir, err = r.Layout.CopyBuildContext(string(exec.UID), dir)
+		if errors.Is(err, workspace.ErrOutside) || errors.Is(err, workspace.ErrUnwritable) {
+			return "", invalidSpec("The build context cannot be read: %v.", err)
+		}
+		if err != nil {
+			return "", err
+		}
 		plan.ContextDir = dir
 	}
 	result, err := r.Runtime.Build(ctx, plan)

@@ -240,3 +240,49 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// BuildContextDir is where the copy of an Execution's build context goes.
+func (l Layout) BuildContextDir(uid string) string {
+	return filepath.Join(l.ExecutionDir(uid), "build-context")
+}
+
+// CopyBuildContext copies the build context in src into the Execution's own directory,
+// which no program can write, and returns the copy's path. A program running in src could
+// otherwise swap a directory for a link while the context is read, and have the build read
+// files from anywhere. Reading goes through an os.Root on src, so no step leaves it; links in
+// the context are not copied.
+func (l Layout) CopyBuildContext(uid, src string) (string, error) {
+	dst := l.BuildContextDir(uid)
+	if err := os.RemoveAll(dst); err != nil {
+		return "", fmt.Errorf("clear build context copy: %w", err)
+	}
+	root, err := os.OpenRoot(src)
+	if err != nil {
+		return "", fmt.Errorf("open build context: %w", err)
+	}
+	defer root.Close()
+
+	tree := root.FS()
+	err = fs.WalkDir(tree, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, filepath.FromSlash(name))
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			data, err := fs.ReadFile(tree, name)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(target, data, 0o644)
+		default:
+			return nil
+		}
+	})
+	if err != nil {
+		return "", fmt.Errorf("copy build context: %w", classify(err))
+	}
+	return dst, nil
+}

@@ -3,6 +3,7 @@ package workspace
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -114,4 +115,27 @@ func TestFilesThatCannotBeWrittenAreRefusedAsUnwritable(t *testing.T) {
 			require.ErrorIs(t, err, ErrUnwritable)
 		})
 	}
+}
+
+func TestCopyBuildContextCopiesFilesButNoLinks(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	outside := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "secret"), []byte("host"), 0o644))
+	src, err := l.Prepare("team-a", "uid-1", "ctx", []File{
+		{Path: "Dockerfile", Content: "FROM scratch\n"},
+		{Path: "app/main.py", Content: "print(1)"},
+	})
+	require.NoError(t, err)
+	require.NoError(t, os.Symlink(outside, filepath.Join(src, "app", "escape")))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "secret"), filepath.Join(src, "secret")))
+
+	dst, err := l.CopyBuildContext("uid-1", src)
+	require.NoError(t, err)
+	got, err := os.ReadFile(filepath.Join(dst, "app", "main.py"))
+	require.NoError(t, err)
+	assert.Equal(t, "print(1)", string(got))
+	assert.FileExists(t, filepath.Join(dst, "Dockerfile"))
+	assert.NoFileExists(t, filepath.Join(dst, "secret"))
+	assert.NoDirExists(t, filepath.Join(dst, "app", "escape"))
+	assert.True(t, strings.HasPrefix(dst, l.ExecutionDir("uid-1")))
 }
