@@ -4,12 +4,13 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/docker/docker/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -68,15 +69,15 @@ func TestEventsReportTheEndAndTheCompleteOutputOfAContainer(t *testing.T) {
 	}
 }
 
-// flakyProxy forwards a unix socket to the daemon's socket and can break every connection
-// at once, as a daemon restart or a network hiccup would.
+// flakyProxy forwards a unix socket to the daemon's address (a unix socket or a TCP port)
+// and can break every connection at once, as a daemon restart or a network hiccup would.
 type flakyProxy struct {
 	listener net.Listener
 	mu       sync.Mutex
 	conns    []net.Conn
 }
 
-func newFlakyProxy(t *testing.T, target string) *flakyProxy {
+func newFlakyProxy(t *testing.T, network, address string) *flakyProxy {
 	t.Helper()
 	listener, err := net.Listen("unix", filepath.Join(t.TempDir(), "docker.sock"))
 	require.NoError(t, err)
@@ -88,7 +89,7 @@ func newFlakyProxy(t *testing.T, target string) *flakyProxy {
 			if err != nil {
 				return
 			}
-			out, err := net.Dial("unix", target)
+			out, err := net.Dial(network, address)
 			if err != nil {
 				_ = in.Close()
 				continue
@@ -115,12 +116,22 @@ func (p *flakyProxy) breakAll() {
 func TestEventsResyncEveryManagedContainerAfterTheStreamBreaks(t *testing.T) {
 	t.Parallel()
 	direct := newTestClient(t)
-	socket := strings.TrimPrefix(direct.api.DaemonHost(), "unix://")
-	if socket == direct.api.DaemonHost() {
-		t.Skip("the daemon is not behind a unix socket")
+	daemon, err := client.ParseHostURL(direct.api.DaemonHost())
+	require.NoError(t, err)
+	// The proxy passes bytes through, so it stands in front of a unix socket or a plain
+	// TCP port alike. Over TLS the client would check the daemon's certificate against
+	// the proxy's local address, which the certificate cannot name.
+	if os.Getenv(client.EnvOverrideCertPath) != "" {
+		t.Skipf("the daemon at %s is reached over TLS (%s is set), and its certificate "+
+			"cannot name the local proxy this test puts in between",
+			direct.api.DaemonHost(), client.EnvOverrideCertPath)
 	}
-	proxy := newFlakyProxy(t, socket)
-	c, err := New("unix://"+proxy.listener.Addr().String(), Options{EventBackoff: 100 * time.Millisecond})
+	require.Contains(t, []string{"unix", "tcp"}, daemon.Scheme,
+		"the daemon at %s is reached neither through a unix socket nor over TCP",
+		direct.api.DaemonHost())
+	proxy := newFlakyProxy(t, daemon.Scheme, daemon.Host)
+	c, err := New("unix://"+proxy.listener.Addr().String(),
+		Options{EventBackoff: 100 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 
