@@ -2,11 +2,14 @@ package docker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -116,28 +119,79 @@ func TestPidsLimitBoundsTheProcessesOfAProgram(t *testing.T) {
 		"with room for them all, all start")
 }
 
+// forkBombScript runs a fork bomb that never gives up: every process forks in a loop and
+// retries when a fork fails, so the container stays at its pids limit. Each process says
+// once why a fork failed. The shell forks its timer and the bomb before any pid runs
+// out, then only uses builtins: it ends the container after the timer and reports the
+// kernel's count of forks the pids limit refused, from the cgroup v2 or the v1 file.
+const forkBombScript = `
+sleep 10 & timer=$!
+python3 -c '
+import os, sys, time
+told = False
+while True:
+    try:
+        os.fork()
+    except OSError as err:
+        if not told:
+            print("fork failed:", err.strerror, file=sys.stderr, flush=True)
+            told = True
+        time.sleep(0.01)
+' &
+wait $timer
+for f in /sys/fs/cgroup/pids.events /sys/fs/cgroup/pids/pids.events; do
+  if [ -r $f ]; then read -r line < $f; echo "pids.events: $line"; fi
+done
+echo bomb-over`
+
+// pidsInUse returns how many pids the running container holds, and its limit, as the
+// daemon's stats report them.
+func pidsInUse(t *testing.T, c *Client, id string) (current, limit uint64) {
+	t.Helper()
+	stats, err := c.api.ContainerStatsOneShot(context.Background(), id)
+	require.NoError(t, err)
+	defer stats.Body.Close()
+	var body container.StatsResponse
+	require.NoError(t, json.NewDecoder(stats.Body).Decode(&body))
+	return body.PidsStats.Current, body.PidsStats.Limit
+}
+
 func TestPidsLimitStopsAForkBombWhileOtherProgramsRun(t *testing.T) {
 	t.Parallel()
 	c := newTestClient(t)
-	// The bomb runs under timeout and the script ends with a shell builtin, so the
-	// container ends even while every pid is taken.
-	bomb := newPlan(t, c, busyboxImage, "sh", "-c",
-		`timeout -s KILL 5 sh -c 'b() { b | b & }; b; wait' 2>/dev/null; echo bomb-over`)
-	bomb.Limits.PidsLimit = 32
+	const pidsLimit = 32
+	bomb := newPlan(t, c, pythonImage, "sh", "-c", forkBombScript)
+	bomb.Limits.PidsLimit = pidsLimit
 	other := newPlan(t, c, busyboxImage, "echo", "ok")
-
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
-	_, err := c.Start(ctx, bomb)
+
+	started, err := c.Start(ctx, bomb)
 	require.NoError(t, err)
+	// The other program starts only once the bomb holds every pid it may.
+	for deadline := time.Now().Add(8 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if current, _ := pidsInUse(t, c, started.ID); current == pidsLimit {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the bomb never took every pid it may")
+	}
+
 	otherState, otherOut := run(t, c, other)
+	current, limit := pidsInUse(t, c, started.ID)
 	bombState := waitFinished(t, c, bomb.Name)
 	bombOut := waitOutput(t, c, bomb.Name, bomb.Output)
 
 	assert.Equal(t, 0, otherState.ExitCode)
 	assert.Equal(t, "ok\n", otherOut.Stdout.Kept)
+	assert.EqualValues(t, pidsLimit, limit)
+	assert.EqualValues(t, pidsLimit, current, "the bomb held its limit while the other program ran")
+
 	assert.Equal(t, 0, bombState.ExitCode)
-	assert.Equal(t, "bomb-over\n", bombOut.Stdout.Kept, "the bomb was stopped and the script went on")
+	assert.Contains(t, bombOut.Stderr.Kept, "fork failed: Resource temporarily unavailable")
+	var refused int
+	_, err = fmt.Sscanf(bombOut.Stdout.Kept, "pids.events: max %d\nbomb-over\n", &refused)
+	require.NoError(t, err, bombOut.Stdout.Kept)
+	assert.Positive(t, refused, "the kernel refused forks for the pids limit")
 }
 
 func TestNoNetworkCannotReachTheHost(t *testing.T) {
