@@ -4,8 +4,9 @@ import "io"
 
 // streamCapture is the writer behind one output stream of one container. It passes every
 // byte on to the file that holds the complete stream and keeps only the first and the last
-// part in memory, so a program that writes gigabytes costs the manager about KeepBytes of
-// memory, never the size of its output.
+// part in memory: whatever the program writes, a stream holds at most keepBytes (its head
+// and tail buffers, each allocated once at its full size by the first write that reaches
+// it), and Write allocates nothing else. BenchmarkCapture1GiB measures it.
 //
 // Write never fails and never blocks on anything but the file: a program must never be
 // stopped or killed because of how much it writes, so a failing file only ends the
