@@ -17,17 +17,21 @@ import (
 	"github.com/runlet-dev/runlet/internal/testenv"
 )
 
-var k8s client.Client
+var (
+	controlPlane *testenv.Env
+	k8s          client.Client
+)
 
 func TestMain(m *testing.M) {
-	env, err := testenv.Start()
+	var err error
+	controlPlane, err = testenv.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	k8s = env.Client
+	k8s = controlPlane.Client
 	code := m.Run()
-	_ = env.Stop()
+	_ = controlPlane.Stop()
 	os.Exit(code)
 }
 
