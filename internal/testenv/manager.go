@@ -39,6 +39,8 @@ type ManagerOptions struct {
 	// Namespaces limits the manager to these namespaces, so that several managers can
 	// share one control plane and daemon; required.
 	Namespaces []string
+	// HealthProbeAddress serves /healthz and /readyz when set; empty turns them off.
+	HealthProbeAddress string
 }
 
 // Image returns the local image named by an environment variable from hack/images.env,
@@ -109,11 +111,14 @@ func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.HealthProbeAddress == "" {
+		opts.HealthProbeAddress = "0"
+	}
 	skipNameValidation := true
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:                 env.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
+		HealthProbeBindAddress: opts.HealthProbeAddress,
 		Logger:                 opts.Log,
 		Controller:             ctrlConfig(skipNameValidation),
 		Cache:                  controllers.CacheOptions(opts.Namespaces),
