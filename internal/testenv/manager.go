@@ -77,7 +77,8 @@ func LocalLanguages() presets.Config {
 }
 
 // StartManager runs runlet's manager in this process against env and the host's Docker
-// daemon, until stop is called.
+// daemon, until stop is called. It runs as a user that holds only the manager's generated
+// ClusterRole.
 func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 	if opts.WorkspaceRoot == "" {
 		return nil, fmt.Errorf("WorkspaceRoot is required")
@@ -115,7 +116,7 @@ func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 		opts.HealthProbeAddress = "0"
 	}
 	skipNameValidation := true
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+	mgr, err := ctrl.NewManager(env.ManagerConfig, ctrl.Options{
 		Scheme:                 env.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: opts.HealthProbeAddress,
