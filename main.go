@@ -6,7 +6,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -173,14 +171,6 @@ func run(ctx context.Context, opts options, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
-		return err
-	}
-	daemon := func(req *http.Request) error { return runtime.Ping(req.Context()) }
-	if err := mgr.AddReadyzCheck("docker", daemon); err != nil {
-		return err
-	}
-
 	log.Info("starting manager", "maxRunning", opts.maxRunning, "workspaceRoot", opts.workspaceRoot,
 		"languages", languages.Names())
 	return mgr.Start(ctx)

@@ -55,8 +55,8 @@ type ExecutionReconciler struct {
 // pass; the others let the next step run.
 type step func(ctx context.Context, p *pass) (ctrl.Result, error)
 
-// +kubebuilder:rbac:groups=runlet.dev,resources=executions,verbs=get;list;watch;update;patch;delete
-// +kubebuilder:rbac:groups=runlet.dev,resources=executions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=runlet.dev,resources=executions,verbs=get;list;watch;patch;delete
+// +kubebuilder:rbac:groups=runlet.dev,resources=executions/status,verbs=get;patch
 // +kubebuilder:rbac:groups=runlet.dev,resources=executions/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,14 +18,31 @@ import (
 
 func TestCapQueuesTheRestAndStartsThemInCreationOrder(t *testing.T) {
 	t.Parallel()
-	ns := startManager(t, testenv.ManagerOptions{MaxRunning: 2})
+	registry := prometheus.NewRegistry()
+	ns := startManager(t, testenv.ManagerOptions{MaxRunning: 2, Metrics: registry})
 	follow, timeline := followContainers(t, ns, "start", "die")
 
+	// The sleeps make the slots free one at a time after the first pair, 1.5 s apart
+	// (at 2, 3.5, 5 and 6.5 s), so that each later start has its own place in the order.
 	var execs []*runletv1.Execution
 	for i := range 6 {
+		code := "sleep 3"
+		switch i {
+		case 0:
+			code = "sleep 2"
+		case 1:
+			code = "sleep 3.5"
+		}
 		execs = append(execs, create(t, execution(ns, fmt.Sprintf("job-%d", i),
-			runletv1.ExecutionSpec{Language: "bash", Code: "sleep 1"})))
+			runletv1.ExecutionSpec{Language: "bash", Code: code})))
 	}
+	last := waitFor(t, execs[5], 30*time.Second, func(e *runletv1.Execution) bool {
+		return e.Status.Reason == runletv1.ReasonQueued
+	})
+	assert.Equal(t, runletv1.PhasePending, last.Status.Phase, "the ones over the cap wait")
+	assert.Equal(t, 2.0, metricValue(t, registry, "runlet_executions_running", nil))
+	queued := metricValue(t, registry, "runlet_executions_queued", nil)
+	assert.True(t, queued >= 1 && queued <= 4, "queued gauge %v while job-5 waits", queued)
 	for _, e := range execs {
 		got := waitFor(t, e, 90*time.Second, finished)
 		assert.Equal(t, runletv1.ReasonCompleted, got.Status.Reason, e.Name)
@@ -51,11 +69,9 @@ func TestCapQueuesTheRestAndStartsThemInCreationOrder(t *testing.T) {
 	t.Logf("daemon events:\n%s", timeline.String())
 	assert.Equal(t, 2, most, "never more than 2 containers run, and the cap is used")
 	require.Len(t, started, 6)
-	for pair := range 3 {
-		want := []string{fmt.Sprintf("job-%d", 2*pair), fmt.Sprintf("job-%d", 2*pair+1)}
-		assert.ElementsMatch(t, want, started[2*pair:2*pair+2],
-			"the %d. pair to start was created before the ones after it", pair+1)
-	}
+	assert.ElementsMatch(t, []string{"job-0", "job-1"}, started[:2], "the first two start at once")
+	assert.Equal(t, []string{"job-2", "job-3", "job-4", "job-5"}, started[2:],
+		"the rest start in creation order as slots free")
 }
 
 // followContainers follows the daemon's container events of namespace ns live, as

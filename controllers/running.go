@@ -18,6 +18,11 @@ import (
 // drained; the capture's own event usually comes first.
 const outputRetry = 200 * time.Millisecond
 
+// runningResync is how often a running Execution is looked at even when no event came.
+// The daemon's event stream brings endings at once; this bounds how long an ending lost
+// between the daemon and the manager goes unnoticed.
+const runningResync = 30 * time.Second
+
 // observe follows a running container: it stops it when cancelled or past its deadline,
 // records its ending once it exited, and notices when it vanished.
 func (r *ExecutionReconciler) observe(ctx context.Context, p *pass) (ctrl.Result, error) {
@@ -46,7 +51,7 @@ func (r *ExecutionReconciler) observe(ctx context.Context, p *pass) (ctrl.Result
 			return ctrl.Result{}, err
 		}
 		if !exec.Spec.Cancel && time.Now().Before(deadline) {
-			return ctrl.Result{RequeueAfter: time.Until(deadline)}, nil
+			return ctrl.Result{RequeueAfter: min(time.Until(deadline), runningResync)}, nil
 		}
 		// Stopping blocks for at most the grace period; the die event brings us back.
 		if err := r.Runtime.Kill(ctx, name, r.KillGrace); err != nil {

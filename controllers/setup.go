@@ -2,12 +2,14 @@ package controllers
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
 	"github.com/runlet-dev/runlet/internal/docker"
 	"github.com/runlet-dev/runlet/internal/presets"
@@ -53,6 +55,15 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 		Log: cfg.Log.WithName("sweep"), Namespaces: cfg.Namespaces}
 	if err := mgr.Add(sweep); err != nil {
 		return fmt.Errorf("add sweep: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("add health check: %w", err)
+	}
+	// Readiness follows the daemon: while it does not answer, no Execution can start, and
+	// a Service or a rollout should know.
+	daemonAnswers := func(req *http.Request) error { return cfg.Runtime.Ping(req.Context()) }
+	if err := mgr.AddReadyzCheck("docker", daemonAnswers); err != nil {
+		return fmt.Errorf("add readiness check: %w", err)
 	}
 	return nil
 }

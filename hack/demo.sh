@@ -51,11 +51,13 @@ up() {
     --metrics-bind-address 127.0.0.1:18080 --health-probe-bind-address 127.0.0.1:18081 \
     >"$state/manager.log" 2>&1 </dev/null &
   echo $! >"$state/manager.pid"
+  local ready=""
   for _ in $(seq 1 60); do
-    curl -sf http://127.0.0.1:18081/readyz >/dev/null 2>&1 && break
+    curl -sf http://127.0.0.1:18081/readyz >/dev/null 2>&1 && { ready=yes; break; }
     kill -0 "$(cat "$state/manager.pid")" 2>/dev/null || { cat "$state/manager.log" >&2; exit 1; }
     sleep 0.5
   done
+  [[ -n $ready ]] || { tail -n 20 "$state/manager.log" >&2; say "the manager did not get ready"; exit 1; }
   say "up. Use it with:"
   echo "export KUBECONFIG=$state/kubeconfig"
 }
@@ -132,8 +134,9 @@ case "${1:-run}" in
   up) up ;;
   down) down ;;
   run)
-    up >/dev/null
+    # The trap comes first, so that a set-up that fails half-way stops what it started.
     trap down EXIT
+    up >/dev/null
     if samples; then say "every sample ended as expected"; else say "some samples ended unexpectedly"; exit 1; fi
     ;;
   *) echo "usage: $0 run|up|down" >&2; exit 2 ;;

@@ -39,6 +39,8 @@ type ManagerOptions struct {
 	// Namespaces limits the manager to these namespaces, so that several managers can
 	// share one control plane and daemon; required.
 	Namespaces []string
+	// HealthProbeAddress serves /healthz and /readyz when set; empty turns them off.
+	HealthProbeAddress string
 }
 
 // Image returns the local image named by an environment variable from hack/images.env,
@@ -75,7 +77,8 @@ func LocalLanguages() presets.Config {
 }
 
 // StartManager runs runlet's manager in this process against env and the host's Docker
-// daemon, until stop is called.
+// daemon, until stop is called. It runs as a user that holds only the manager's generated
+// ClusterRole.
 func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 	if opts.WorkspaceRoot == "" {
 		return nil, fmt.Errorf("WorkspaceRoot is required")
@@ -109,11 +112,14 @@ func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.HealthProbeAddress == "" {
+		opts.HealthProbeAddress = "0"
+	}
 	skipNameValidation := true
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+	mgr, err := ctrl.NewManager(env.ManagerConfig, ctrl.Options{
 		Scheme:                 env.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
+		HealthProbeBindAddress: opts.HealthProbeAddress,
 		Logger:                 opts.Log,
 		Controller:             ctrlConfig(skipNameValidation),
 		Cache:                  controllers.CacheOptions(opts.Namespaces),

@@ -4,32 +4,44 @@
 package testenv
 
 import (
+	"context"
 	"fmt"
-	"github.com/go-logr/logr"
-	"github.com/go-logr/zapr"
-	"go.uber.org/zap"
 	"os"
 	"path/filepath"
 	"runtime"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/zapr"
+	"go.uber.org/zap"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/yaml"
 
 	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
 )
 
 // Env is a running control plane.
 type Env struct {
+	// Config is a cluster administrator's.
 	Config *rest.Config
-	Client client.Client
-	Scheme *k8sruntime.Scheme
-	env    *envtest.Environment
+	// ManagerConfig is a user's that holds only the ClusterRole generated from the
+	// controller's RBAC markers, so that a manager running with it shows that role is
+	// enough.
+	ManagerConfig *rest.Config
+	Client        client.Client
+	Scheme        *k8sruntime.Scheme
+	env           *envtest.Environment
 }
+
+// managerUser is the user test managers run as.
+const managerUser = "runlet-manager"
 
 // RepoRoot is the repository's top directory.
 func RepoRoot() string {
@@ -66,6 +78,11 @@ func Start() (*Env, error) {
 		_ = env.Stop()
 		return nil, err
 	}
+	managerConfig, err := addManagerUser(env, c)
+	if err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
 	version := "unknown"
 	if dc, err := discovery.NewDiscoveryClientForConfig(cfg); err == nil {
 		if v, err := dc.ServerVersion(); err == nil {
@@ -73,7 +90,37 @@ func Start() (*Env, error) {
 		}
 	}
 	fmt.Printf("testenv: real kube-apiserver %s at %s\n", version, cfg.Host)
-	return &Env{Config: cfg, Client: c, Scheme: scheme, env: env}, nil
+	return &Env{Config: cfg, ManagerConfig: managerConfig, Client: c, Scheme: scheme, env: env},
+		nil
+}
+
+// addManagerUser installs the generated ClusterRole, binds it to the manager's user, and
+// returns that user's config.
+func addManagerUser(env *envtest.Environment, c client.Client) (*rest.Config, error) {
+	data, err := os.ReadFile(filepath.Join(RepoRoot(), "config", "rbac", "role.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("read the manager's role: %w", err)
+	}
+	role := &rbacv1.ClusterRole{}
+	if err := yaml.Unmarshal(data, role); err != nil {
+		return nil, fmt.Errorf("parse the manager's role: %w", err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role.Name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: managerUser}},
+	}
+	ctx := context.Background()
+	for _, obj := range []client.Object{role, binding} {
+		if err := c.Create(ctx, obj); err != nil {
+			return nil, fmt.Errorf("create %s: %w", obj.GetName(), err)
+		}
+	}
+	user, err := env.AddUser(envtest.User{Name: managerUser}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("add the manager's user: %w", err)
+	}
+	return user.Config(), nil
 }
 
 // Stop stops the control plane.
