@@ -149,7 +149,10 @@ func run(ctx context.Context, opts options, log logr.Logger) error {
 		LeaderElection:          opts.leaderElect,
 		LeaderElectionID:        "runlet-manager.runlet.dev",
 		LeaderElectionNamespace: opts.leaderElectNS,
-		Cache:                   controllers.CacheOptions(opts.namespaces),
+		// The manager exits right after its context ends, so the lease can go at once and
+		// a replacement need not wait for it to expire.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         controllers.CacheOptions(opts.namespaces),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)

@@ -124,8 +124,13 @@ func buildProgram(t *testing.T, pkg string) string {
 	if bin, ok := built[pkg]; ok {
 		return bin
 	}
-	// ./examples/go becomes examples-go, so that no executable is named like a tool.
-	bin := filepath.Join(workDir, strings.ReplaceAll(strings.TrimPrefix(pkg, "./"), "/", "-"))
+	// ./examples/go becomes examples-go, so that no executable is named like a tool; the
+	// repository's own main package is the manager.
+	name := strings.ReplaceAll(strings.TrimPrefix(pkg, "./"), "/", "-")
+	if pkg == "." {
+		name = "manager"
+	}
+	bin := filepath.Join(workDir, name)
 	cmd := exec.Command("go", "build", "-o", bin, pkg)
 	cmd.Dir = testenv.RepoRoot()
 	out, err := cmd.CombinedOutput()
