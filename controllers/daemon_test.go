@@ -1,8 +1,6 @@
 package controllers_test
 
 import (
-	"context"
-	"net"
 	"net/http"
 	"os"
 	"testing"
@@ -50,29 +48,11 @@ func TestExecutionsWaitWhileTheDaemonIsAwayAndRunOnceItIsBack(t *testing.T) {
 // freeAddress returns a loopback address with a port nobody listens on now.
 func freeAddress(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testenv.FreeAddress()
 	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
 	return addr
 }
 
-func readiness(addr string) int { return probe("http://" + addr + "/readyz") }
+func readiness(addr string) int { return testenv.HTTPStatus("http://" + addr + "/readyz") }
 
-func health(addr string) int { return probe("http://" + addr + "/healthz") }
-
-// probe returns the HTTP status of a GET, or 0 when nothing answers.
-func probe(url string) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}
+func health(addr string) int { return testenv.HTTPStatus("http://" + addr + "/healthz") }

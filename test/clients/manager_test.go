@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -61,7 +60,7 @@ func TestManagerBinaryRunsAnExecutionAndStopsCleanlyOnSIGTERM(t *testing.T) {
 		}
 	})
 
-	require.Eventually(t, func() bool { return httpStatus("http://"+probeAddr+"/readyz") == 200 },
+	require.Eventually(t, func() bool { return testenv.HTTPStatus("http://"+probeAddr+"/readyz") == 200 },
 		30*time.Second, 200*time.Millisecond, "the manager gets ready; logs:\n%s", &logs)
 
 	e := &runletv1.Execution{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "hello"},
@@ -110,21 +109,9 @@ func TestManagerBinaryRunsAnExecutionAndStopsCleanlyOnSIGTERM(t *testing.T) {
 // freeAddress returns a loopback address with a port nobody listens on now.
 func freeAddress(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testenv.FreeAddress()
 	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
 	return addr
-}
-
-// httpStatus returns the status of a GET, or 0 when nothing answers.
-func httpStatus(url string) int {
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url)
-	if err != nil {
-		return 0
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
 }
 
 func httpBody(t *testing.T, url string) string {
