@@ -78,7 +78,7 @@ func (c *Client) followEvents(ctx context.Context, sub *subscription, out chan<-
 			// negotiating it first, so a versioned request must come before; it also keeps
 			// the stream from being opened while the daemon does not answer.
 			if _, err := c.api.ServerVersion(ctx); err != nil {
-				c.opts.Log.V(1).Info("Docker daemon does not answer; event stream waits", "error", err.Error())
+				c.opts.Log.V(1).Info("docker daemon does not answer; event stream waits", "error", err.Error())
 				retryLater()
 				continue
 			}
@@ -97,7 +97,7 @@ func (c *Client) followEvents(ctx context.Context, sub *subscription, out chan<-
 			// two shows up at least once.
 			managed, err := c.List(ctx)
 			if err != nil {
-				c.opts.Log.V(1).Info("Resync after reconnect failed", "error", err.Error())
+				c.opts.Log.V(1).Info("resync after reconnect failed", "error", err.Error())
 				retryLater()
 				continue
 			}
@@ -125,7 +125,7 @@ func (c *Client) followEvents(ctx context.Context, sub *subscription, out chan<-
 			if ctx.Err() != nil {
 				return
 			}
-			c.opts.Log.V(1).Info("Event stream broke; reconnecting", "error", err.Error(),
+			c.opts.Log.V(1).Info("event stream broke; reconnecting", "error", err.Error(),
 				"backoff", backoff.String())
 			retryLater()
 		}

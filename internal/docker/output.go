@@ -278,10 +278,10 @@ func (c *Client) runCapture(name string, cp *capture, stream io.Reader) {
 	}
 	log := c.opts.Log.WithValues("container", name)
 	if err != nil {
-		log.Error(err, "Output stream broke off; output will be read back from the daemon log")
+		log.Error(err, "output stream broke off; output will be read back from the daemon log")
 	}
 	if err := cp.fileError(); err != nil {
-		log.Error(err, "Output file incomplete")
+		log.Error(err, "output file incomplete")
 	}
 	c.broadcast(eventFor(cp.containerID, cp.labels, ActionOutput))
 }
