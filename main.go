@@ -136,7 +136,7 @@ func run(ctx context.Context, opts options, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	runtime, err := docker.New(opts.dockerHost, docker.Options{})
+	runtime, err := docker.New(opts.dockerHost, docker.Options{Log: log.WithName("docker")})
 	if err != nil {
 		return fmt.Errorf("create docker client: %w", err)
 	}

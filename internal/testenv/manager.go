@@ -108,7 +108,7 @@ func StartManager(env *Env, opts ManagerOptions) (stop func(), err error) {
 		opts.Log = logr.Discard()
 	}
 
-	runtime, err := docker.New(opts.DockerHost, docker.Options{})
+	runtime, err := docker.New(opts.DockerHost, docker.Options{Log: opts.Log.WithName("docker")})
 	if err != nil {
 		return nil, err
 	}
