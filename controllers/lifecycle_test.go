@@ -3,6 +3,8 @@ package controllers_test
 import (
 	"context"
 	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,18 +79,27 @@ func TestLifecycle(t *testing.T) {
 		assert.True(t, got.Status.OOMKilled)
 	})
 
-	t.Run("sleeper past its timeout ends DeadlineExceeded", func(t *testing.T) {
+	t.Run("sleeper past its timeout ends DeadlineExceeded, after its whole time", func(t *testing.T) {
 		t.Parallel()
+		// The program prints how long it has run, in milliseconds, every 50 ms.
 		e := create(t, execution(ns, "sleeper", runletv1.ExecutionSpec{Language: "bash",
-			Code: "sleep 60", TimeoutSeconds: 3}))
+			Code: "t0=$(date +%s%N); while :; do echo $(( ($(date +%s%N) - t0) / 1000000 )); " +
+				"sleep 0.05; done", TimeoutSeconds: 3}))
 		got := waitFor(t, e, 60*time.Second, finished)
 		assert.Equal(t, runletv1.PhaseFailed, got.Status.Phase)
 		assert.Equal(t, runletv1.ReasonDeadlineExceeded, got.Status.Reason)
-		ran := got.Status.CompletionTime.Sub(got.Status.StartTime.Time)
-		assert.GreaterOrEqual(t, ran, 3*time.Second)
-		assert.Less(t, ran, 3*time.Second+2*time.Second+3*time.Second,
-			"ends within seconds of its deadline (grace 2 s)")
 		assert.False(t, got.Status.OOMKilled)
+
+		lines := strings.Fields(got.Status.Stdout)
+		require.NotEmpty(t, lines)
+		ranMillis, err := strconv.Atoi(lines[len(lines)-1])
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, ranMillis, 2800, "the program gets its whole 3 s")
+		ran, err := time.ParseDuration(got.Status.Duration)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, ran, 3*time.Second)
+		assert.Less(t, ran, 3*time.Second+2*time.Second,
+			"stopped at its deadline, within the 2 s grace")
 	})
 
 	t.Run("cancel stops a running execution", func(t *testing.T) {

@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
@@ -46,9 +48,10 @@ func (m *Metrics) observeFinished(exec *runletv1.Execution) {
 		language = "image"
 	}
 	m.finished.WithLabelValues(language, string(st.Phase), string(st.Reason)).Inc()
-	if st.StartTime != nil && st.CompletionTime != nil {
-		seconds := st.CompletionTime.Sub(st.StartTime.Time).Seconds()
-		m.duration.WithLabelValues(language, string(st.Phase)).Observe(seconds)
+	// status.duration is measured from the daemon's own start and end times, which are
+	// finer than the whole seconds startTime and completionTime keep.
+	if ran, err := time.ParseDuration(st.Duration); err == nil {
+		m.duration.WithLabelValues(language, string(st.Phase)).Observe(ran.Seconds())
 	}
 }
 

@@ -45,7 +45,7 @@ func (r *ExecutionReconciler) observe(ctx context.Context, p *pass) (ctrl.Result
 		return ctrl.Result{}, err
 	}
 
-	deadline := r.deadline(exec)
+	deadline := deadlineOf(exec, state.StartedAt)
 	if state.Running {
 		if err := r.reattach(ctx, exec); err != nil {
 			return ctrl.Result{}, err
@@ -105,8 +105,8 @@ func (r *ExecutionReconciler) record(ctx context.Context, p *pass, state docker.
 	st.Stdout, st.StdoutBytes, st.StdoutTruncated = out.Stdout.Kept, out.Stdout.Bytes, out.Stdout.Truncated
 	st.Stderr, st.StderrBytes, st.StderrTruncated = out.Stderr.Kept, out.Stderr.Bytes, out.Stderr.Truncated
 	st.CompletionTime = &metav1.Time{Time: finished}
-	if st.StartTime != nil {
-		st.Duration = finished.Sub(st.StartTime.Time).Round(10 * time.Millisecond).String()
+	if started := startOf(exec, state); !started.IsZero() {
+		st.Duration = finished.Sub(started).Round(10 * time.Millisecond).String()
 	}
 	p.setPhase(end.phase, end.reason, end.message)
 	// The cap counts running containers, and this one has stopped: its slot goes to the next
@@ -152,17 +152,34 @@ func (r *ExecutionReconciler) lost(p *pass) {
 		"The program's container disappeared before it finished.")
 }
 
-// deadline is the recorded start plus the timeout.
-func (r *ExecutionReconciler) deadline(exec *runletv1.Execution) time.Time {
-	start := exec.CreationTimestamp.Time
-	if exec.Status.StartTime != nil {
+// deadlineOf is the program's start plus its timeout. The start is the daemon's own
+// record of it, to the nanosecond, since status.startTime keeps only whole seconds and a
+// deadline counted from it would cut up to a second off the program's time. Without the
+// daemon's record the stored start, or else the creation, stands in.
+func deadlineOf(exec *runletv1.Execution, startedAt time.Time) time.Time {
+	start := startedAt
+	if start.IsZero() && exec.Status.StartTime != nil {
 		start = exec.Status.StartTime.Time
+	}
+	if start.IsZero() {
+		start = exec.CreationTimestamp.Time
 	}
 	timeout := exec.Spec.TimeoutSeconds
 	if timeout <= 0 {
 		timeout = runletv1.DefaultTimeoutSeconds
 	}
 	return start.Add(time.Duration(timeout) * time.Second)
+}
+
+// startOf is when the program started: the daemon's record, or the stored start.
+func startOf(exec *runletv1.Execution, state docker.State) time.Time {
+	if !state.StartedAt.IsZero() {
+		return state.StartedAt
+	}
+	if exec.Status.StartTime != nil {
+		return exec.Status.StartTime.Time
+	}
+	return time.Time{}
 }
 
 // withheld keeps a stream's counts but not its text.
