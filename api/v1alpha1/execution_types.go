@@ -30,6 +30,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.language) || has(self.image) || has(self.build)",message="one of language, image or build is required"
 // +kubebuilder:validation:XValidation:rule="!has(self.code) || has(self.language) || has(self.command)",message="code needs a language, or a command that runs it"
 // +kubebuilder:validation:XValidation:rule="!(has(self.image) && has(self.build))",message="image and build cannot both be set"
+// +kubebuilder:validation:XValidation:rule="!has(self.language) || (has(self.code) && size(self.code) > 0) || has(self.command) || has(self.files)",message="a language needs code to run (or files, or a command of its own)"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.cancel) || !oldSelf.cancel || (has(self.cancel) && self.cancel)",message="cancel cannot be unset once it is true"
 // +kubebuilder:validation:XValidation:rule="has(self.language) == has(oldSelf.language) && has(self.code) == has(oldSelf.code) && has(self.files) == has(oldSelf.files) && has(self.image) == has(oldSelf.image) && has(self.command) == has(oldSelf.command) && has(self.args) == has(oldSelf.args) && has(self.stdin) == has(oldSelf.stdin) && has(self.env) == has(oldSelf.env) && has(self.resources) == has(oldSelf.resources) && has(self.workspace) == has(oldSelf.workspace) && has(self.build) == has(oldSelf.build) && has(self.ttlSecondsAfterFinished) == has(oldSelf.ttlSecondsAfterFinished)",message="spec is immutable after creation, except cancel"
 type ExecutionSpec struct {
 	// language is the name of a language preset (python, node, bash, sh, ruby, go, or one the
@@ -137,7 +139,8 @@ type ExecutionSpec struct {
 	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
 
 	// cancel stops a pending or running Execution when set to true; it ends Cancelled.
-	// The only field that may change after creation. Default false.
+	// The only field that may change after creation, and only from false to true.
+	// Default false.
 	// +optional
 	Cancel bool `json:"cancel,omitempty"`
 }
@@ -323,6 +326,8 @@ const (
 )
 
 // ExecutionStatus is what happened, written by the controller.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.phase) || !(oldSelf.phase in ['Succeeded', 'Failed']) || (has(self.phase) && self.phase == oldSelf.phase)",message="a finished Execution's phase cannot change"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.phase) || oldSelf.phase != 'Running' || (has(self.phase) && self.phase != 'Pending')",message="phase cannot move back from Running to Pending"
 type ExecutionStatus struct {
 	// phase is Pending, Running, Succeeded or Failed; it never moves backwards.
 	// +optional

@@ -143,6 +143,8 @@ func TestAPIServerRefusesInvalidExecutions(t *testing.T) {
 		}, "spec.files[0].path"},
 		{"nothing to run", func(s *runletv1.ExecutionSpec) { s.Language = "" },
 			"one of language, image or build is required"},
+		{"a language without code", func(s *runletv1.ExecutionSpec) { s.Code = "" },
+			"a language needs code to run"},
 		{"build with both sources", func(s *runletv1.ExecutionSpec) {
 			s.Build = &runletv1.Build{Dockerfile: "FROM x", ContextPath: "ctx"}
 		}, "exactly one of dockerfile or contextPath is required"},
@@ -201,5 +203,51 @@ func TestSpecIsImmutableExceptCancel(t *testing.T) {
 		require.NoError(t, k8s.Update(ctx, got))
 		require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(e), got))
 		assert.True(t, got.Spec.Cancel)
+
+		got.Spec.Cancel = false
+		err := k8s.Update(ctx, got)
+		require.Error(t, err, "a cancel cannot be taken back")
+		assert.Contains(t, err.Error(), "cancel cannot be unset once it is true")
 	})
+}
+
+func TestALanguageRunsFilesOrACommandWithoutCode(t *testing.T) {
+	ctx := context.Background()
+	files := newExecution(func(s *runletv1.ExecutionSpec) {
+		s.Code = ""
+		s.Files = []runletv1.File{{Path: "main.py", Content: "print(1)"}}
+	})
+	require.NoError(t, k8s.Create(ctx, files))
+	command := newExecution(func(s *runletv1.ExecutionSpec) {
+		s.Code = ""
+		s.Command = []string{"python3", "-c", "print(1)"}
+	})
+	require.NoError(t, k8s.Create(ctx, command))
+}
+
+func TestStatusPhaseNeverMovesBackwards(t *testing.T) {
+	ctx := context.Background()
+	e := newExecution(nil)
+	require.NoError(t, k8s.Create(ctx, e))
+	setPhase := func(phase runletv1.Phase) error {
+		got := &runletv1.Execution{}
+		require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(e), got))
+		patch := client.MergeFrom(got.DeepCopy())
+		got.Status.Phase = phase
+		return k8s.Status().Patch(ctx, got, patch)
+	}
+
+	require.NoError(t, setPhase(runletv1.PhasePending))
+	require.NoError(t, setPhase(runletv1.PhaseRunning))
+	err := setPhase(runletv1.PhasePending)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "phase cannot move back from Running to Pending")
+
+	require.NoError(t, setPhase(runletv1.PhaseSucceeded))
+	for _, phase := range []runletv1.Phase{runletv1.PhasePending, runletv1.PhaseRunning,
+		runletv1.PhaseFailed} {
+		err := setPhase(phase)
+		require.Error(t, err, phase)
+		assert.Contains(t, err.Error(), "a finished Execution's phase cannot change")
+	}
 }
