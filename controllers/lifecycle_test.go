@@ -333,6 +333,16 @@ func TestImagesAndBuilds(t *testing.T) {
 		assert.Equal(t, "Dockerfile\nmain.sh\n", got.Status.Stdout, "the link is not in the context")
 	})
 
+	t.Run("a build context that is not there is an invalid spec", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "no-context", runletv1.ExecutionSpec{
+			Build: &runletv1.Build{ContextPath: "nothere"}}))
+		got := waitFor(t, e, 30*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonInvalidSpec, got.Status.Reason)
+		assert.Equal(t, `build.contextPath is unusable: "nothere" is not a directory of the `+
+			`namespace's workspace.`, got.Status.Message)
+	})
+
 	t.Run("a failing build ends BuildFailed with its log", func(t *testing.T) {
 		t.Parallel()
 		e := create(t, execution(ns, "broken-build", runletv1.ExecutionSpec{Build: &runletv1.Build{

@@ -192,17 +192,14 @@ func (r *ExecutionReconciler) build(ctx context.Context, exec *runletv1.Executio
 		Labels:     map[string]string{docker.LabelExecutionUID: string(exec.UID)},
 		LogBytes:   r.OutputBytes,
 	}
-	if exec.Spec.Build.ContextPath != "" {
-		dir, err := r.Layout.Prepare(exec.Namespace, string(exec.UID), exec.Spec.Build.ContextPath, nil)
-		if errors.Is(err, workspace.ErrOutside) {
-			return "", invalidSpec("The build context path is refused: %v.", err)
-		}
-		if err != nil {
-			return "", fmt.Errorf("prepare build context: %w", err)
-		}
-		dir, err = r.Layout.CopyBuildContext(string(exec.UID), dir)
-		if errors.Is(err, workspace.ErrOutside) || errors.Is(err, workspace.ErrUnwritable) {
-			return "", invalidSpec("The build context cannot be read: %v.", err)
+	if contextPath := exec.Spec.Build.ContextPath; contextPath != "" {
+		dir, err := r.Layout.CopyBuildContext(exec.Namespace, string(exec.UID), contextPath)
+		switch {
+		case errors.Is(err, workspace.ErrNoBuildContext):
+			return "", invalidSpec("build.contextPath is unusable: %v.", err)
+		case errors.Is(err, workspace.ErrOutside), errors.Is(err, workspace.ErrUnwritable):
+			return "", invalidSpec("build.contextPath %q cannot be read: it leads outside "+
+				"the namespace's workspace, or holds a file that cannot be copied.", contextPath)
 		}
 		if err != nil {
 			return "", err

@@ -129,7 +129,7 @@ func TestCopyBuildContextCopiesFilesButNoLinks(t *testing.T) {
 	require.NoError(t, os.Symlink(outside, filepath.Join(src, "app", "escape")))
 	require.NoError(t, os.Symlink(filepath.Join(outside, "secret"), filepath.Join(src, "secret")))
 
-	dst, err := l.CopyBuildContext("uid-1", src)
+	dst, err := l.CopyBuildContext("team-a", "uid-1", "ctx")
 	require.NoError(t, err)
 	got, err := os.ReadFile(filepath.Join(dst, "app", "main.py"))
 	require.NoError(t, err)
@@ -138,4 +138,25 @@ func TestCopyBuildContextCopiesFilesButNoLinks(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(dst, "secret"))
 	assert.NoDirExists(t, filepath.Join(dst, "app", "escape"))
 	assert.True(t, strings.HasPrefix(dst, l.ExecutionDir("uid-1")))
+	assert.NotEqual(t, src, dst)
+}
+
+func TestABuildContextThatIsMissingOrHasNoDockerfileIsRefusedAndNotCreated(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	_, err := l.CopyBuildContext("team-a", "uid-1", "ctx")
+	require.ErrorIs(t, err, ErrNoBuildContext, "no workspace for the namespace yet")
+
+	_, err = l.Prepare("team-a", "uid-2", "other", []File{{Path: "main.py", Content: "x"}})
+	require.NoError(t, err)
+	_, err = l.CopyBuildContext("team-a", "uid-1", "ctx")
+	require.ErrorIs(t, err, ErrNoBuildContext)
+	assert.Equal(t, `"ctx" is not a directory of the namespace's workspace`, err.Error())
+	assert.NoDirExists(t, filepath.Join(l.NamespaceDir("team-a"), "ctx"), "nothing is created")
+
+	_, err = l.CopyBuildContext("team-a", "uid-1", "other")
+	require.ErrorIs(t, err, ErrNoBuildContext)
+	assert.Equal(t, `"other" holds no Dockerfile`, err.Error())
+
+	_, err = l.CopyBuildContext("team-a", "uid-1", "../team-b")
+	require.ErrorIs(t, err, ErrOutside)
 }
