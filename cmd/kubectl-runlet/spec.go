@@ -239,7 +239,8 @@ func workspaceFor(subPath string) *runletv1.Workspace {
 	return &runletv1.Workspace{SubPath: subPath}
 }
 
-// readText reads a local file, or standard input for "-", as text of at most limit bytes.
+// readText reads a local file, or standard input for "-", as text of at most limit
+// characters.
 func readText(flag, name string, limit int, in inputs) (string, error) {
 	var r io.Reader = in.stdin
 	if name != stdinName {
@@ -253,19 +254,22 @@ func readText(flag, name string, limit int, in inputs) (string, error) {
 		defer func() { _ = f.Close() }()
 		r = f
 	}
-	// One byte past the limit is enough to know the text is too long.
-	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	// A character takes at most utf8.UTFMax bytes, so one byte past that many for each
+	// character allowed is enough to know the text is too long.
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)*utf8.UTFMax+1))
 	if err != nil {
 		return "", fmt.Errorf("%s: read %s: %w", flag, name, err)
 	}
 	return checkText(flag+" "+name, data, limit)
 }
 
-// checkText refuses what the Execution cannot hold as given: more than limit bytes, or
-// bytes that are not UTF-8, which JSON would silently replace.
+// checkText refuses what the Execution cannot hold as given: more than limit characters,
+// or bytes that are not UTF-8, which JSON would silently replace. The limits are the CRD's
+// maxLength, which the API server counts in characters (Unicode code points), not bytes.
 func checkText(what string, data []byte, limit int) (string, error) {
-	if len(data) > limit {
-		return "", fmt.Errorf("%s: longer than %d bytes, the most runlet accepts", what, limit)
+	if utf8.RuneCount(data) > limit {
+		return "", fmt.Errorf("%s: longer than %d characters, the most runlet accepts",
+			what, limit)
 	}
 	if !utf8.Valid(data) {
 		return "", fmt.Errorf("%s: not UTF-8 text; runlet passes text only", what)

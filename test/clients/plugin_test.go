@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,6 +113,37 @@ func TestPluginRunExits125WhenTheAPIServerRejectsTheSpec(t *testing.T) {
 	var list runletv1.ExecutionList
 	require.NoError(t, env.Client.List(context.Background(), &list, client.InNamespace(ns)))
 	assert.Empty(t, list.Items)
+}
+
+func TestPluginRunCountsTheCodeCapInCharactersAsTheAPIServerDoes(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	// A comment of two-byte characters fills the file up to the cap: twice as many bytes as
+	// characters.
+	head := "print('fits')\n# "
+	full := head + strings.Repeat("é", runletv1.MaxCodeBytes-utf8.RuneCountInString(head))
+	dir := t.TempDir()
+	fits, over := filepath.Join(dir, "fits.py"), filepath.Join(dir, "over.py")
+	require.NoError(t, os.WriteFile(fits, []byte(full), 0o644))
+	require.NoError(t, os.WriteFile(over, []byte(full+"é"), 0o644))
+
+	got := plugin(t, ns, "", "run", "-f", fits)
+	assert.Equal(t, 0, got.exitCode, got.stderr)
+	assert.Equal(t, "fits\n", got.stdout)
+	assert.True(t, onlyExecution(t, ns).Spec.Code == full, "the code reached the API whole")
+
+	refused := plugin(t, ns, "", "run", "-f", over)
+	assert.Equal(t, 125, refused.exitCode)
+	assert.Contains(t, refused.stderr, "longer than 262144 characters")
+	onlyExecution(t, ns) // the first run's: the refused one created none
+
+	// The API server draws the line at the same character.
+	tooLong := &runletv1.Execution{}
+	tooLong.Namespace, tooLong.GenerateName = ns, "over-"
+	tooLong.Spec.Language, tooLong.Spec.Code = "python", full+"é"
+	err := env.Client.Create(context.Background(), tooLong)
+	assert.True(t, apierrors.IsInvalid(err), "create: %v", err)
+	assert.ErrorContains(t, err, "spec.code: Too long")
 }
 
 func TestPluginRunWithoutKeepDeletesTheExecution(t *testing.T) {
