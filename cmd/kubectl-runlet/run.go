@@ -22,11 +22,12 @@ import (
 const runHelp = `Create an Execution from code and flags, wait for it to finish, print what the
 program wrote and exit with its exit code.
 
-The code comes from a file (-f FILE, or -f - for standard input) or from --code. The
-language names one of the presets the cluster's runlet is configured with (python, node,
-bash, ...); with -f it is guessed from the file extension when -l is not given. With
---image and no language, the words after -- are the container's command line; with a
-language they are arguments passed to the program.
+The code comes from a file (-f FILE, or -f - for standard input) or from --code; it may
+be left out (or empty) only with --image. The language names one of the presets the
+cluster's runlet is configured with (python, node, bash, ...); with -f it is guessed from
+the file extension when -l is not given. With --image and no language, the words after --
+are the container's command line; with a language they are arguments passed to the
+program.
 
 While it waits, the plugin prints each phase change on stderr, such as
 "run-x7k2p: Pending (Queued)", when stderr is a terminal (see --progress). It follows the

@@ -81,6 +81,11 @@ func buildExecution(o runOptions, in inputs) (*runletv1.Execution, error) {
 	if spec.Language, err = languageFor(o); err != nil {
 		return nil, err
 	}
+	if spec.Code == "" && o.image == "" {
+		// A preset's command runs the code file, which runlet writes only from code that
+		// is not empty; without it the program would fail only once it ran.
+		return nil, missingCode(o)
+	}
 	if spec.Files, err = filesFrom(o.addFiles, in); err != nil {
 		return nil, err
 	}
@@ -125,6 +130,21 @@ func codeFrom(o runOptions, in inputs) (string, error) {
 		return readText("-f", o.file, runletv1.MaxCodeBytes, in)
 	}
 	return "", nil
+}
+
+// missingCode says what to give when there is no code and no image to run instead.
+func missingCode(o runOptions) error {
+	const what = "give the code to run, or an image with --image IMAGE"
+	switch {
+	case o.codeSet:
+		return errors.New("--code is empty: " + what)
+	case o.file == stdinName:
+		return errors.New("-f -: standard input was empty: " + what)
+	case o.file != "":
+		return fmt.Errorf("-f %s is empty: %s", o.file, what)
+	}
+	return errors.New("no code: give it with -f FILE or --code CODE, " +
+		"or run an image with --image IMAGE")
 }
 
 func stdinFrom(o runOptions, in inputs) (string, error) {

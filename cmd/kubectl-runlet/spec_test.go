@@ -119,11 +119,23 @@ func TestBuildExecutionReadsCodeOrStdinFromItsOwnStandardInput(t *testing.T) {
 }
 
 func TestBuildExecutionKeepsAnEmptyStdinThatWasGiven(t *testing.T) {
-	exec, err := buildExecution(noTTL(runOptions{language: "python", code: "", codeSet: true,
-		stdin: "", stdinSet: true}), localFiles("", nil))
+	exec, err := buildExecution(noTTL(runOptions{language: "python", code: "print(1)",
+		codeSet: true, stdin: "", stdinSet: true}), localFiles("", nil))
 	require.NoError(t, err)
 	assert.Empty(t, exec.Spec.Stdin)
-	assert.Empty(t, exec.Spec.Code)
+}
+
+func TestBuildExecutionNeedsNoCodeToRunAnImage(t *testing.T) {
+	for _, o := range []runOptions{
+		{image: "runlet.local/busybox:1.35-static", args: []string{"true"}},
+		{image: "runlet.local/python:custom", language: "python"},
+		{image: "runlet.local/busybox:1.35-static", code: "", codeSet: true},
+	} {
+		exec, err := buildExecution(noTTL(o), localFiles("", nil))
+		require.NoError(t, err, "%+v", o)
+		assert.Empty(t, exec.Spec.Code)
+		assert.Equal(t, o.image, exec.Spec.Image)
+	}
 }
 
 func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
@@ -133,6 +145,7 @@ func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
 		"big.py":    strings.Repeat("x", runletv1.MaxCodeBytes+1),
 		"big.txt":   strings.Repeat("x", runletv1.MaxFileBytes+1),
 		"binary.py": "\xff\xfe\x00",
+		"empty.py":  "",
 	}
 	for _, tc := range []struct {
 		name    string
@@ -148,6 +161,12 @@ func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
 		{"no language to guess", runOptions{file: "notes.txt"}, "-l LANGUAGE"},
 		{"code without language", runOptions{code: "x", codeSet: true}, "-l LANGUAGE"},
 		{"missing file", runOptions{file: "gone.py"}, "gone.py does not exist"},
+		{"no code", runOptions{language: "python"}, "no code: give it with -f FILE or --code"},
+		{"empty code", runOptions{language: "python", code: "", codeSet: true},
+			"--code is empty"},
+		{"empty file", runOptions{file: "empty.py"}, "-f empty.py is empty"},
+		{"empty standard input", runOptions{language: "bash", file: "-"},
+			"standard input was empty"},
 		{"code too long", runOptions{file: "big.py"}, "longer than 262144 characters"},
 		{"extra file too long", runOptions{file: "a.py", addFiles: []string{"big.txt"}},
 			"longer than 65536 characters"},

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
+	"github.com/runlet-dev/runlet/internal/testenv"
 )
 
 // plugin runs the kubectl-runlet subcommand args[0] in namespace ns.
@@ -113,6 +114,24 @@ func TestPluginRunExits125WhenTheAPIServerRejectsTheSpec(t *testing.T) {
 	var list runletv1.ExecutionList
 	require.NoError(t, env.Client.List(context.Background(), &list, client.InNamespace(ns)))
 	assert.Empty(t, list.Items)
+}
+
+func TestPluginRunRefusesALanguageWithoutCodeButRunsAnImageWithout(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+
+	for _, args := range [][]string{{"-l", "python"}, {"-l", "python", "--code", ""}} {
+		refused := plugin(t, ns, "", append([]string{"run"}, args...)...)
+		assert.Equal(t, 125, refused.exitCode, "run %q", args)
+		assert.Contains(t, refused.stderr, "--image IMAGE", "run %q", args)
+	}
+	var list runletv1.ExecutionList
+	require.NoError(t, env.Client.List(context.Background(), &list, client.InNamespace(ns)))
+	assert.Zero(t, len(list.Items), "nothing is created for a run refused up front")
+
+	got := plugin(t, ns, "", "run", "--image", testenv.BusyboxImage, "--", "echo", "no code")
+	assert.Equal(t, 0, got.exitCode, got.stderr)
+	assert.Equal(t, "no code\n", got.stdout)
 }
 
 func TestPluginRunCountsTheCodeCapInCharactersAsTheAPIServerDoes(t *testing.T) {
