@@ -165,7 +165,7 @@ func runExecution(ctx context.Context, s streams, kube *kubeFlags, o runOptions,
 		return interrupted(s, c, key, f.keep, sig)
 	}
 	if err != nil {
-		return fmt.Errorf("wait for %s: %w (see kubectl runlet get %s)", key.Name, err, key.Name)
+		return waitError(key.Name, err)
 	}
 
 	printOutput(done, s.Out, s.ErrOut)
@@ -191,6 +191,15 @@ func progressWanted(mode string, errIsTerminal bool) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("--progress %q: want auto, always or never", mode)
+}
+
+// waitError says what ended the wait for an Execution, and points at 'kubectl runlet get'
+// only while there is still an Execution to show.
+func waitError(name string, err error) error {
+	if errors.Is(err, errDeleted) || apierrors.IsNotFound(err) {
+		return fmt.Errorf("wait for %s: %w", name, err)
+	}
+	return fmt.Errorf("wait for %s: %w (see kubectl runlet get %s)", name, err, name)
 }
 
 // waitInterruptible waits for the Execution to finish and stops waiting at SIGINT or

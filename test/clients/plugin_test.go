@@ -250,3 +250,34 @@ func TestPluginCtrlCCancelsTheExecutionAndExits130(t *testing.T) {
 	assert.Equal(t, runletv1.ReasonCancelled, got.Status.Reason)
 	assert.True(t, got.Spec.Cancel)
 }
+
+func TestPluginRunSaysTheExecutionWasDeletedWithoutPointingAtIt(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	bin := buildProgram(t, "./cmd/kubectl-runlet")
+
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "-l", "bash", "--code", "sleep 120",
+		"--namespace", ns)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+
+	// Delete it while its program runs, as a person cleaning up (or a TTL) would.
+	var running runletv1.ExecutionList
+	require.Eventually(t, func() bool {
+		err := env.Client.List(ctx, &running, client.InNamespace(ns))
+		return err == nil && len(running.Items) == 1 &&
+			running.Items[0].Status.Phase == runletv1.PhaseRunning
+	}, time.Minute, 100*time.Millisecond, "the program never ran")
+	name := running.Items[0].Name
+	require.NoError(t, env.Client.Delete(ctx, &running.Items[0]))
+	_ = cmd.Wait()
+
+	assert.Equal(t, 125, cmd.ProcessState.ExitCode(), "stderr: %s", stderr.String())
+	assert.Equal(t, "Error: wait for "+name+": the Execution was deleted before it finished\n",
+		stderr.String(), "no pointer at an object that is gone")
+	assert.Empty(t, stdout.String())
+}
