@@ -34,3 +34,26 @@ func TestWaitErrorPointsAtGetOnlyWhileTheExecutionExists(t *testing.T) {
 		})
 	}
 }
+
+func TestCancelledLinePromisesTheCancelledEndOnlyWhenRunletHasTheExecution(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status runletv1.ExecutionStatus
+		want   string
+	}{
+		{"never picked up", runletv1.ExecutionStatus{},
+			"run-x7k2p: asked to cancel, but nothing has picked it up yet: " +
+				"is a runlet manager running for namespace team-a?"},
+		{"running", runletv1.ExecutionStatus{Phase: runletv1.PhaseRunning},
+			"run-x7k2p: cancelled; it ends Failed (Cancelled)"},
+		{"queued", runletv1.ExecutionStatus{Phase: runletv1.PhasePending,
+			Reason: runletv1.ReasonQueued}, "run-x7k2p: cancelled; it ends Failed (Cancelled)"},
+		{"ended first", runletv1.ExecutionStatus{Phase: runletv1.PhaseSucceeded,
+			Reason: runletv1.ReasonCompleted},
+			"run-x7k2p: Succeeded (Completed); it had ended before it could be cancelled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, cancelledLine(named(tc.status)))
+		})
+	}
+}

@@ -281,3 +281,42 @@ func TestPluginRunSaysTheExecutionWasDeletedWithoutPointingAtIt(t *testing.T) {
 		stderr.String(), "no pointer at an object that is gone")
 	assert.Empty(t, stdout.String())
 }
+
+func TestPluginRunSaysWhenNoRunletPicksTheExecutionUpAndPromisesNoCancelledEnd(t *testing.T) {
+	t.Parallel()
+	ns := newNamespaceWithoutManager(t)
+	bin := buildProgram(t, "./cmd/kubectl-runlet")
+
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "-l", "python", "--code", "print(1)",
+		"--pickup-notice-after", "1s", "--namespace", ns)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+
+	// stderr is no terminal, so the notice is the only thing said while the plugin waits.
+	lines := bufio.NewScanner(stderr)
+	require.True(t, lines.Scan(), "the plugin said nothing while it waited")
+	name := onlyExecution(t, ns).Name
+	assert.Equal(t, "runlet has not picked up "+name+" after 1s: is a runlet manager running "+
+		"for namespace "+ns+"?", lines.Text())
+
+	require.NoError(t, cmd.Process.Signal(os.Interrupt), "the plugin goes on waiting")
+	var rest []string
+	for lines.Scan() {
+		rest = append(rest, lines.Text())
+	}
+	_ = cmd.Wait()
+
+	assert.Equal(t, 130, cmd.ProcessState.ExitCode(), "stderr after the notice: %q", rest)
+	assert.Equal(t, []string{name + ": asked to cancel, but nothing has picked it up yet: " +
+		"is a runlet manager running for namespace " + ns + "?"}, rest)
+	assert.Empty(t, stdout.String())
+	left := onlyExecution(t, ns)
+	assert.True(t, left.Spec.Cancel, "the cancel is asked for, for when a manager comes")
+	assert.Empty(t, left.Status.Phase)
+}
