@@ -28,6 +28,8 @@ func TestMistakesOnTheCommandLineExit125WithAMessage(t *testing.T) {
 		{"argument before --", []string{"run", "-l", "python", "--code", "x", "extra"},
 			`unexpected argument "extra": arguments for the program go after --`},
 		{"no language", []string{"run", "--code", "x"}, "-l LANGUAGE"},
+		{"no code", []string{"run", "-l", "python"}, "no code: give it with -f FILE or --code"},
+		{"empty code", []string{"run", "-l", "python", "--code", ""}, "--code is empty"},
 		{"deleting what is not waited for", []string{"run", "-l", "python", "--code", "x",
 			"--wait=false", "--keep=false"}, "--keep=false"},
 		{"bad progress mode", []string{"run", "-l", "python", "--code", "x",

@@ -22,18 +22,21 @@ import (
 const runHelp = `Create an Execution from code and flags, wait for it to finish, print what the
 program wrote and exit with its exit code.
 
-The code comes from a file (-f FILE, or -f - for standard input) or from --code. The
-language names one of the presets the cluster's runlet is configured with (python, node,
-bash, ...); with -f it is guessed from the file extension when -l is not given. With
---image and no language, the words after -- are the container's command line; with a
-language they are arguments passed to the program.
+The code comes from a file (-f FILE, or -f - for standard input) or from --code; it may
+be left out (or empty) only with --image. The language names one of the presets the
+cluster's runlet is configured with (python, node, bash, ...); with -f it is guessed from
+the file extension when -l is not given. With --image and no language, the words after --
+are the container's command line; with a language they are arguments passed to the
+program.
 
 While it waits, the plugin prints each phase change on stderr, such as
 "run-x7k2p: Pending (Queued)", when stderr is a terminal (see --progress). It follows the
-Execution with a watch. Then it prints status.stdout on stdout and status.stderr on stderr,
-each as the controller recorded it (stdout first, so the two are not interleaved as the
-program wrote them); a stream longer than the controller keeps is cut in the middle, and a
-note on stderr says where the whole of it lies.
+Execution with a watch. When the Execution still has no phase after 10 seconds, a line on
+stderr says that runlet has not picked it up (no runlet manager may look after the
+namespace), and the wait goes on. Then it prints status.stdout on stdout and status.stderr
+on stderr, each as the controller recorded it (stdout first, so the two are not
+interleaved as the program wrote them); a stream longer than the controller keeps is cut
+in the middle, and a note on stderr says where the whole of it lies.
 
 The exit status is the program's exit code. When the Execution failed without one that
 means anything (it ran past --timeout, was cancelled, or could not start: an unknown
@@ -78,6 +81,9 @@ type runFlags struct {
 	wait     bool
 	keep     bool
 	progress string
+	// pickupNoticeAfter is how long to wait for a phase before saying that no runlet
+	// controller has picked the Execution up.
+	pickupNoticeAfter time.Duration
 }
 
 func newRunCommand(s streams, kube *kubeFlags) *cobra.Command {
@@ -128,6 +134,10 @@ func newRunCommand(s streams, kube *kubeFlags) *cobra.Command {
 		"Keep the Execution after the run; false deletes it once its output is printed")
 	fl.StringVar(&f.progress, "progress", "auto",
 		"Phase lines on stderr while waiting: auto (when stderr is a terminal), always or never")
+	fl.DurationVar(&f.pickupNoticeAfter, "pickup-notice-after", defaultPickupNoticeAfter,
+		"How long runlet may take to pick the Execution up before a line says it has not; 0: never")
+	// Tests shorten it; a user has no reason to.
+	_ = fl.MarkHidden("pickup-notice-after")
 	return cmd
 }
 
@@ -159,12 +169,14 @@ func runExecution(ctx context.Context, s streams, kube *kubeFlags, o runOptions,
 
 	key := types.NamespacedName{Namespace: exec.Namespace, Name: exec.Name}
 	p := &progress{out: s.ErrOut, on: showProgress}
-	done, sig, err := waitInterruptible(ctx, c, key, p.seen)
+	pickup := startPickupNotice(s.ErrOut, key, f.pickupNoticeAfter)
+	done, sig, err := waitInterruptible(ctx, c, key, pickup.watching(p.seen))
+	pickup.stop()
 	if sig != nil {
 		return interrupted(s, c, key, f.keep, sig)
 	}
 	if err != nil {
-		return fmt.Errorf("wait for %s: %w (see kubectl runlet get %s)", key.Name, err, key.Name)
+		return waitError(key.Name, err)
 	}
 
 	printOutput(done, s.Out, s.ErrOut)
@@ -190,6 +202,15 @@ func progressWanted(mode string, errIsTerminal bool) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("--progress %q: want auto, always or never", mode)
+}
+
+// waitError says what ended the wait for an Execution, and points at 'kubectl runlet get'
+// only while there is still an Execution to show.
+func waitError(name string, err error) error {
+	if errors.Is(err, errDeleted) || apierrors.IsNotFound(err) {
+		return fmt.Errorf("wait for %s: %w", name, err)
+	}
+	return fmt.Errorf("wait for %s: %w (see kubectl runlet get %s)", name, err, name)
 }
 
 // waitInterruptible waits for the Execution to finish and stops waiting at SIGINT or
@@ -236,12 +257,15 @@ func interrupted(s streams, c client.Client, key types.NamespacedName, keep bool
 	exec := &runletv1.Execution{}
 	exec.Namespace, exec.Name = key.Namespace, key.Name
 	cancelPatch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"cancel":true}}`))
-	if err := c.Patch(ctx, exec, cancelPatch); err != nil && !apierrors.IsNotFound(err) {
+	err := c.Patch(ctx, exec, cancelPatch)
+	switch {
+	case apierrors.IsNotFound(err):
+		fmt.Fprintf(s.ErrOut, "%s: interrupted; the Execution was deleted already\n", key.Name)
+	case err != nil:
 		return fmt.Errorf("cancel %s: %w; its program may go on running", key.Name, err)
-	}
-	if keep {
-		fmt.Fprintf(s.ErrOut, "%s: cancelled; it ends Failed (Cancelled)\n", key.Name)
-	} else {
+	case keep:
+		fmt.Fprintln(s.ErrOut, cancelledLine(exec))
+	default:
 		deleteExecution(s, c, key)
 		fmt.Fprintf(s.ErrOut, "%s: cancelled and deleted\n", key.Name)
 	}
@@ -251,6 +275,19 @@ func interrupted(s streams, c client.Client, key types.NamespacedName, keep bool
 		code = 128 + int(syscall.SIGTERM)
 	}
 	return exitStatus{code: code}
+}
+
+// cancelledLine says what becomes of an Execution that was just asked to cancel, as the
+// API server returned it: only a runlet controller that has picked it up will end it.
+func cancelledLine(exec *runletv1.Execution) string {
+	switch st := exec.Status; {
+	case st.Phase == "":
+		return fmt.Sprintf("%s: asked to cancel, but nothing has picked it up yet: is a runlet "+
+			"manager running for namespace %s?", exec.Name, exec.Namespace)
+	case st.Phase.IsFinished():
+		return phaseLine(exec) + "; it had ended before it could be cancelled"
+	}
+	return exec.Name + ": cancelled; it ends Failed (Cancelled)"
 }
 
 // deleteExecution deletes a finished or cancelled Execution; the controller's finalizer

@@ -81,6 +81,11 @@ func buildExecution(o runOptions, in inputs) (*runletv1.Execution, error) {
 	if spec.Language, err = languageFor(o); err != nil {
 		return nil, err
 	}
+	if spec.Code == "" && o.image == "" {
+		// A preset's command runs the code file, which runlet writes only from code that
+		// is not empty; without it the program would fail only once it ran.
+		return nil, missingCode(o)
+	}
 	if spec.Files, err = filesFrom(o.addFiles, in); err != nil {
 		return nil, err
 	}
@@ -125,6 +130,21 @@ func codeFrom(o runOptions, in inputs) (string, error) {
 		return readText("-f", o.file, runletv1.MaxCodeBytes, in)
 	}
 	return "", nil
+}
+
+// missingCode says what to give when there is no code and no image to run instead.
+func missingCode(o runOptions) error {
+	const what = "give the code to run, or an image with --image IMAGE"
+	switch {
+	case o.codeSet:
+		return errors.New("--code is empty: " + what)
+	case o.file == stdinName:
+		return errors.New("-f -: standard input was empty: " + what)
+	case o.file != "":
+		return fmt.Errorf("-f %s is empty: %s", o.file, what)
+	}
+	return errors.New("no code: give it with -f FILE or --code CODE, " +
+		"or run an image with --image IMAGE")
 }
 
 func stdinFrom(o runOptions, in inputs) (string, error) {
@@ -239,7 +259,8 @@ func workspaceFor(subPath string) *runletv1.Workspace {
 	return &runletv1.Workspace{SubPath: subPath}
 }
 
-// readText reads a local file, or standard input for "-", as text of at most limit bytes.
+// readText reads a local file, or standard input for "-", as text of at most limit
+// characters.
 func readText(flag, name string, limit int, in inputs) (string, error) {
 	var r io.Reader = in.stdin
 	if name != stdinName {
@@ -253,19 +274,22 @@ func readText(flag, name string, limit int, in inputs) (string, error) {
 		defer func() { _ = f.Close() }()
 		r = f
 	}
-	// One byte past the limit is enough to know the text is too long.
-	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	// A character takes at most utf8.UTFMax bytes, so one byte past that many for each
+	// character allowed is enough to know the text is too long.
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)*utf8.UTFMax+1))
 	if err != nil {
 		return "", fmt.Errorf("%s: read %s: %w", flag, name, err)
 	}
 	return checkText(flag+" "+name, data, limit)
 }
 
-// checkText refuses what the Execution cannot hold as given: more than limit bytes, or
-// bytes that are not UTF-8, which JSON would silently replace.
+// checkText refuses what the Execution cannot hold as given: more than limit characters,
+// or bytes that are not UTF-8, which JSON would silently replace. The limits are the CRD's
+// maxLength, which the API server counts in characters (Unicode code points), not bytes.
 func checkText(what string, data []byte, limit int) (string, error) {
-	if len(data) > limit {
-		return "", fmt.Errorf("%s: longer than %d bytes, the most runlet accepts", what, limit)
+	if utf8.RuneCount(data) > limit {
+		return "", fmt.Errorf("%s: longer than %d characters, the most runlet accepts",
+			what, limit)
 	}
 	if !utf8.Valid(data) {
 		return "", fmt.Errorf("%s: not UTF-8 text; runlet passes text only", what)

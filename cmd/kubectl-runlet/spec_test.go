@@ -119,11 +119,23 @@ func TestBuildExecutionReadsCodeOrStdinFromItsOwnStandardInput(t *testing.T) {
 }
 
 func TestBuildExecutionKeepsAnEmptyStdinThatWasGiven(t *testing.T) {
-	exec, err := buildExecution(noTTL(runOptions{language: "python", code: "", codeSet: true,
-		stdin: "", stdinSet: true}), localFiles("", nil))
+	exec, err := buildExecution(noTTL(runOptions{language: "python", code: "print(1)",
+		codeSet: true, stdin: "", stdinSet: true}), localFiles("", nil))
 	require.NoError(t, err)
 	assert.Empty(t, exec.Spec.Stdin)
-	assert.Empty(t, exec.Spec.Code)
+}
+
+func TestBuildExecutionNeedsNoCodeToRunAnImage(t *testing.T) {
+	for _, o := range []runOptions{
+		{image: "runlet.local/busybox:1.35-static", args: []string{"true"}},
+		{image: "runlet.local/python:custom", language: "python"},
+		{image: "runlet.local/busybox:1.35-static", code: "", codeSet: true},
+	} {
+		exec, err := buildExecution(noTTL(o), localFiles("", nil))
+		require.NoError(t, err, "%+v", o)
+		assert.Empty(t, exec.Spec.Code)
+		assert.Equal(t, o.image, exec.Spec.Image)
+	}
 }
 
 func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
@@ -133,6 +145,7 @@ func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
 		"big.py":    strings.Repeat("x", runletv1.MaxCodeBytes+1),
 		"big.txt":   strings.Repeat("x", runletv1.MaxFileBytes+1),
 		"binary.py": "\xff\xfe\x00",
+		"empty.py":  "",
 	}
 	for _, tc := range []struct {
 		name    string
@@ -148,9 +161,21 @@ func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
 		{"no language to guess", runOptions{file: "notes.txt"}, "-l LANGUAGE"},
 		{"code without language", runOptions{code: "x", codeSet: true}, "-l LANGUAGE"},
 		{"missing file", runOptions{file: "gone.py"}, "gone.py does not exist"},
-		{"code too long", runOptions{file: "big.py"}, "longer than 262144 bytes"},
+		{"no code", runOptions{language: "python"}, "no code: give it with -f FILE or --code"},
+		{"empty code", runOptions{language: "python", code: "", codeSet: true},
+			"--code is empty"},
+		{"empty file", runOptions{file: "empty.py"}, "-f empty.py is empty"},
+		{"empty standard input", runOptions{language: "bash", file: "-"},
+			"standard input was empty"},
+		{"code too long", runOptions{file: "big.py"}, "longer than 262144 characters"},
 		{"extra file too long", runOptions{file: "a.py", addFiles: []string{"big.txt"}},
-			"longer than 65536 bytes"},
+			"longer than 65536 characters"},
+		{"code on the command line too long", runOptions{language: "python",
+			code: strings.Repeat("x", runletv1.MaxCodeBytes+1), codeSet: true},
+			"--code: longer than 262144 characters"},
+		{"stdin too long", runOptions{file: "a.py",
+			stdin: strings.Repeat("é", runletv1.MaxStdinBytes+1), stdinSet: true},
+			"--stdin: longer than 262144 characters"},
 		{"bytes that are not text", runOptions{file: "binary.py"}, "not UTF-8"},
 		{"stdin that is not text", runOptions{file: "a.py", stdin: "\xff", stdinSet: true},
 			"not UTF-8"},
@@ -170,4 +195,40 @@ func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.wantErr)
 		})
 	}
+}
+
+// TestBuildExecutionCountsSizeCapsInCharactersAsTheAPIServerDoes holds text of characters
+// that take several bytes each, which the CRD's maxLength (a count of characters) accepts
+// up to the cap however many bytes it is.
+func TestBuildExecutionCountsSizeCapsInCharactersAsTheAPIServerDoes(t *testing.T) {
+	const emoji = "\U0001F600" // four bytes in UTF-8
+	atCap := func(limit int) string { return strings.Repeat(emoji, limit) }
+	files := map[string]string{
+		"full.py":       atCap(runletv1.MaxCodeBytes),
+		"over.py":       atCap(runletv1.MaxCodeBytes) + "x",
+		"full.txt":      atCap(runletv1.MaxFileBytes),
+		"over.txt":      atCap(runletv1.MaxFileBytes) + "x",
+		"full-stdin.in": atCap(runletv1.MaxStdinBytes),
+	}
+
+	exec, err := buildExecution(noTTL(runOptions{file: "full.py", addFiles: []string{"full.txt"},
+		stdinFile: "full-stdin.in"}), localFiles("", files))
+	require.NoError(t, err)
+	assert.Equal(t, files["full.py"], exec.Spec.Code)
+	assert.Equal(t, files["full.txt"], exec.Spec.Files[0].Content)
+	assert.Equal(t, files["full-stdin.in"], exec.Spec.Stdin)
+
+	exec, err = buildExecution(noTTL(runOptions{language: "python",
+		code: atCap(runletv1.MaxCodeBytes), codeSet: true}), localFiles("", nil))
+	require.NoError(t, err)
+	assert.Len(t, exec.Spec.Code, runletv1.MaxCodeBytes*4)
+
+	_, err = buildExecution(noTTL(runOptions{file: "over.py"}), localFiles("", files))
+	assert.ErrorContains(t, err, "-f over.py: longer than 262144 characters")
+	_, err = buildExecution(noTTL(runOptions{file: "full.py", addFiles: []string{"over.txt"}}),
+		localFiles("", files))
+	assert.ErrorContains(t, err, "--add-file over.txt: longer than 65536 characters")
+	_, err = buildExecution(noTTL(runOptions{language: "bash", file: "-"}),
+		localFiles(files["over.py"], nil))
+	assert.ErrorContains(t, err, "-f -: longer than 262144 characters")
 }

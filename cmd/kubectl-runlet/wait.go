@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
@@ -25,12 +26,17 @@ const rewatchPause = time.Second
 // waitFinished follows one Execution with a watch until it has finished, calling seen with
 // every version it receives, and returns the finished Execution. When the watch ends early
 // (the server closes watches after a while, or the version it started from is too old),
-// it reads the object again and goes on watching from there.
+// it reads the object again and goes on watching from there; an object gone by then was
+// deleted.
 func waitFinished(ctx context.Context, c client.WithWatch, key types.NamespacedName,
 	seen func(*runletv1.Execution)) (*runletv1.Execution, error) {
-	for {
+	for reads := 0; ; reads++ {
 		exec := &runletv1.Execution{}
-		if err := c.Get(ctx, key, exec); err != nil {
+		err := c.Get(ctx, key, exec)
+		if reads > 0 && apierrors.IsNotFound(err) {
+			return nil, errDeleted
+		}
+		if err != nil {
 			return nil, fmt.Errorf("get execution %s: %w", key.Name, err)
 		}
 		seen(exec)

@@ -85,6 +85,21 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
+// newNamespaceWithoutManager creates a namespace that no runlet manager looks after, as
+// when runlet is installed for other namespaces only. Nothing puts a finalizer on its
+// Executions, so deleting them when the test ends removes them at once.
+func newNamespaceWithoutManager(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "clients-unmanaged-"}}
+	require.NoError(t, env.Client.Create(context.Background(), ns))
+	t.Cleanup(func() {
+		if err := deleteExecutions(ns.Name); err != nil {
+			t.Errorf("clean up executions: %v", err)
+		}
+	})
+	return ns.Name
+}
+
 // deleteExecutions deletes the Executions in ns and waits until they are gone, which
 // means the manager's finalizer has removed their containers and files.
 func deleteExecutions(ns string) error {

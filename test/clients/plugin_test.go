@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
+	"github.com/runlet-dev/runlet/internal/testenv"
 )
 
 // plugin runs the kubectl-runlet subcommand args[0] in namespace ns.
@@ -114,6 +116,55 @@ func TestPluginRunExits125WhenTheAPIServerRejectsTheSpec(t *testing.T) {
 	assert.Empty(t, list.Items)
 }
 
+func TestPluginRunRefusesALanguageWithoutCodeButRunsAnImageWithout(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+
+	for _, args := range [][]string{{"-l", "python"}, {"-l", "python", "--code", ""}} {
+		refused := plugin(t, ns, "", append([]string{"run"}, args...)...)
+		assert.Equal(t, 125, refused.exitCode, "run %q", args)
+		assert.Contains(t, refused.stderr, "--image IMAGE", "run %q", args)
+	}
+	var list runletv1.ExecutionList
+	require.NoError(t, env.Client.List(context.Background(), &list, client.InNamespace(ns)))
+	assert.Zero(t, len(list.Items), "nothing is created for a run refused up front")
+
+	got := plugin(t, ns, "", "run", "--image", testenv.BusyboxImage, "--", "echo", "no code")
+	assert.Equal(t, 0, got.exitCode, got.stderr)
+	assert.Equal(t, "no code\n", got.stdout)
+}
+
+func TestPluginRunCountsTheCodeCapInCharactersAsTheAPIServerDoes(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	// A comment of two-byte characters fills the file up to the cap: twice as many bytes as
+	// characters.
+	head := "print('fits')\n# "
+	full := head + strings.Repeat("é", runletv1.MaxCodeBytes-utf8.RuneCountInString(head))
+	dir := t.TempDir()
+	fits, over := filepath.Join(dir, "fits.py"), filepath.Join(dir, "over.py")
+	require.NoError(t, os.WriteFile(fits, []byte(full), 0o644))
+	require.NoError(t, os.WriteFile(over, []byte(full+"é"), 0o644))
+
+	got := plugin(t, ns, "", "run", "-f", fits)
+	assert.Equal(t, 0, got.exitCode, got.stderr)
+	assert.Equal(t, "fits\n", got.stdout)
+	assert.True(t, onlyExecution(t, ns).Spec.Code == full, "the code reached the API whole")
+
+	refused := plugin(t, ns, "", "run", "-f", over)
+	assert.Equal(t, 125, refused.exitCode)
+	assert.Contains(t, refused.stderr, "longer than 262144 characters")
+	onlyExecution(t, ns) // the first run's: the refused one created none
+
+	// The API server draws the line at the same character.
+	tooLong := &runletv1.Execution{}
+	tooLong.Namespace, tooLong.GenerateName = ns, "over-"
+	tooLong.Spec.Language, tooLong.Spec.Code = "python", full+"é"
+	err := env.Client.Create(context.Background(), tooLong)
+	assert.True(t, apierrors.IsInvalid(err), "create: %v", err)
+	assert.ErrorContains(t, err, "spec.code: Too long")
+}
+
 func TestPluginRunWithoutKeepDeletesTheExecution(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -198,4 +249,74 @@ func TestPluginCtrlCCancelsTheExecutionAndExits130(t *testing.T) {
 	got := waitFinished(t, client.ObjectKeyFromObject(onlyExecution(t, ns)))
 	assert.Equal(t, runletv1.ReasonCancelled, got.Status.Reason)
 	assert.True(t, got.Spec.Cancel)
+}
+
+func TestPluginRunSaysTheExecutionWasDeletedWithoutPointingAtIt(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	bin := buildProgram(t, "./cmd/kubectl-runlet")
+
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "-l", "bash", "--code", "sleep 120",
+		"--namespace", ns)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+
+	// Delete it while its program runs, as a person cleaning up (or a TTL) would.
+	var running runletv1.ExecutionList
+	require.Eventually(t, func() bool {
+		err := env.Client.List(ctx, &running, client.InNamespace(ns))
+		return err == nil && len(running.Items) == 1 &&
+			running.Items[0].Status.Phase == runletv1.PhaseRunning
+	}, time.Minute, 100*time.Millisecond, "the program never ran")
+	name := running.Items[0].Name
+	require.NoError(t, env.Client.Delete(ctx, &running.Items[0]))
+	_ = cmd.Wait()
+
+	assert.Equal(t, 125, cmd.ProcessState.ExitCode(), "stderr: %s", stderr.String())
+	assert.Equal(t, "Error: wait for "+name+": the Execution was deleted before it finished\n",
+		stderr.String(), "no pointer at an object that is gone")
+	assert.Empty(t, stdout.String())
+}
+
+func TestPluginRunSaysWhenNoRunletPicksTheExecutionUpAndPromisesNoCancelledEnd(t *testing.T) {
+	t.Parallel()
+	ns := newNamespaceWithoutManager(t)
+	bin := buildProgram(t, "./cmd/kubectl-runlet")
+
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "-l", "python", "--code", "print(1)",
+		"--pickup-notice-after", "1s", "--namespace", ns)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+
+	// stderr is no terminal, so the notice is the only thing said while the plugin waits.
+	lines := bufio.NewScanner(stderr)
+	require.True(t, lines.Scan(), "the plugin said nothing while it waited")
+	name := onlyExecution(t, ns).Name
+	assert.Equal(t, "runlet has not picked up "+name+" after 1s: is a runlet manager running "+
+		"for namespace "+ns+"?", lines.Text())
+
+	require.NoError(t, cmd.Process.Signal(os.Interrupt), "the plugin goes on waiting")
+	var rest []string
+	for lines.Scan() {
+		rest = append(rest, lines.Text())
+	}
+	_ = cmd.Wait()
+
+	assert.Equal(t, 130, cmd.ProcessState.ExitCode(), "stderr after the notice: %q", rest)
+	assert.Equal(t, []string{name + ": asked to cancel, but nothing has picked it up yet: " +
+		"is a runlet manager running for namespace " + ns + "?"}, rest)
+	assert.Empty(t, stdout.String())
+	left := onlyExecution(t, ns)
+	assert.True(t, left.Spec.Cancel, "the cancel is asked for, for when a manager comes")
+	assert.Empty(t, left.Status.Phase)
 }
