@@ -8,14 +8,15 @@ import (
 // Limits that the API server enforces. The object as a whole must also stay under the API
 // server's request size limit (about 1.5 MiB), so code, files and stdin share that budget.
 const (
-	// MaxCodeBytes caps spec.code.
-	MaxCodeBytes = 262144
+	// MaxCodeChars caps spec.code, in characters (Unicode code points), as the API
+	// server's maxLength counts them.
+	MaxCodeChars = 262144
 	// MaxFiles caps the number of entries in spec.files.
 	MaxFiles = 16
-	// MaxFileBytes caps the content of one entry in spec.files.
-	MaxFileBytes = 65536
-	// MaxStdinBytes caps spec.stdin.
-	MaxStdinBytes = 262144
+	// MaxFileChars caps the content of one entry in spec.files, in characters.
+	MaxFileChars = 65536
+	// MaxStdinChars caps spec.stdin, in characters.
+	MaxStdinChars = 262144
 	// MaxEnv caps the number of entries in spec.env.
 	MaxEnv = 64
 	// MaxTimeoutSeconds caps spec.timeoutSeconds (one day).
@@ -51,7 +52,7 @@ type ExecutionSpec struct {
 	Code string `json:"code,omitempty"`
 
 	// files are extra files written beside the code before the program starts. At most 16
-	// files of at most 64 KiB each; paths are relative and unique.
+	// files of at most 65536 characters each; paths are relative and unique.
 	// +optional
 	// +listType=map
 	// +listMapKey=path
@@ -81,7 +82,8 @@ type ExecutionSpec struct {
 	Args []string `json:"args,omitempty"`
 
 	// stdin is text fed to the program's standard input, which is then closed. Unset or
-	// empty means the program reads end-of-file at once. At most 256 KiB.
+	// empty means the program reads end-of-file at once. At most 262144
+	// characters.
 	// +optional
 	// +kubebuilder:validation:MaxLength=262144
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="stdin is immutable"
@@ -157,7 +159,7 @@ type File struct {
 	// +kubebuilder:validation:Pattern=`^[^/\x00]+(/[^/\x00]+)*$`
 	Path string `json:"path"`
 
-	// content is the file's text. At most 64 KiB.
+	// content is the file's text. At most 65536 characters.
 	// +required
 	// +kubebuilder:validation:MaxLength=65536
 	Content string `json:"content"`

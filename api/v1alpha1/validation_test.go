@@ -82,7 +82,7 @@ func TestMultiFileExecutionWithEveryFieldIsAccepted(t *testing.T) {
 }
 
 func TestAPIServerRefusesInvalidExecutions(t *testing.T) {
-	huge := strings.Repeat("x", runletv1.MaxCodeBytes+1)
+	huge := strings.Repeat("x", runletv1.MaxCodeChars+1)
 	cases := []struct {
 		name    string
 		mutate  func(*runletv1.ExecutionSpec)

@@ -125,9 +125,9 @@ func codeFrom(o runOptions, in inputs) (string, error) {
 	case o.codeSet && o.file != "":
 		return "", errors.New("give the code with --code or with -f, not both")
 	case o.codeSet:
-		return checkText("--code", []byte(o.code), runletv1.MaxCodeBytes)
+		return checkText("--code", []byte(o.code), runletv1.MaxCodeChars)
 	case o.file != "":
-		return readText("-f", o.file, runletv1.MaxCodeBytes, in)
+		return readText("-f", o.file, runletv1.MaxCodeChars, in)
 	}
 	return "", nil
 }
@@ -152,9 +152,9 @@ func stdinFrom(o runOptions, in inputs) (string, error) {
 	case o.stdinSet && o.stdinFile != "":
 		return "", errors.New("give standard input with --stdin or with --stdin-file, not both")
 	case o.stdinSet:
-		return checkText("--stdin", []byte(o.stdin), runletv1.MaxStdinBytes)
+		return checkText("--stdin", []byte(o.stdin), runletv1.MaxStdinChars)
 	case o.stdinFile != "":
-		return readText("--stdin-file", o.stdinFile, runletv1.MaxStdinBytes, in)
+		return readText("--stdin-file", o.stdinFile, runletv1.MaxStdinChars, in)
 	}
 	return "", nil
 }
@@ -194,7 +194,7 @@ func filesFrom(specs []string, in inputs) ([]runletv1.File, error) {
 			return nil, fmt.Errorf("--add-file: %s is given twice", dest)
 		}
 		seen[dest] = true
-		content, err := readText("--add-file", src, runletv1.MaxFileBytes, in)
+		content, err := readText("--add-file", src, runletv1.MaxFileChars, in)
 		if err != nil {
 			return nil, err
 		}

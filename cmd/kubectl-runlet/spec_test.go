@@ -142,8 +142,8 @@ func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
 	files := map[string]string{
 		"a.py":      "print(1)",
 		"notes.txt": "no extension to guess from",
-		"big.py":    strings.Repeat("x", runletv1.MaxCodeBytes+1),
-		"big.txt":   strings.Repeat("x", runletv1.MaxFileBytes+1),
+		"big.py":    strings.Repeat("x", runletv1.MaxCodeChars+1),
+		"big.txt":   strings.Repeat("x", runletv1.MaxFileChars+1),
 		"binary.py": "\xff\xfe\x00",
 		"empty.py":  "",
 	}
@@ -171,10 +171,10 @@ func TestBuildExecutionRefusesInputItCannotPassOnFaithfully(t *testing.T) {
 		{"extra file too long", runOptions{file: "a.py", addFiles: []string{"big.txt"}},
 			"longer than 65536 characters"},
 		{"code on the command line too long", runOptions{language: "python",
-			code: strings.Repeat("x", runletv1.MaxCodeBytes+1), codeSet: true},
+			code: strings.Repeat("x", runletv1.MaxCodeChars+1), codeSet: true},
 			"--code: longer than 262144 characters"},
 		{"stdin too long", runOptions{file: "a.py",
-			stdin: strings.Repeat("é", runletv1.MaxStdinBytes+1), stdinSet: true},
+			stdin: strings.Repeat("é", runletv1.MaxStdinChars+1), stdinSet: true},
 			"--stdin: longer than 262144 characters"},
 		{"bytes that are not text", runOptions{file: "binary.py"}, "not UTF-8"},
 		{"stdin that is not text", runOptions{file: "a.py", stdin: "\xff", stdinSet: true},
@@ -204,11 +204,11 @@ func TestBuildExecutionCountsSizeCapsInCharactersAsTheAPIServerDoes(t *testing.T
 	const emoji = "\U0001F600" // four bytes in UTF-8
 	atCap := func(limit int) string { return strings.Repeat(emoji, limit) }
 	files := map[string]string{
-		"full.py":       atCap(runletv1.MaxCodeBytes),
-		"over.py":       atCap(runletv1.MaxCodeBytes) + "x",
-		"full.txt":      atCap(runletv1.MaxFileBytes),
-		"over.txt":      atCap(runletv1.MaxFileBytes) + "x",
-		"full-stdin.in": atCap(runletv1.MaxStdinBytes),
+		"full.py":       atCap(runletv1.MaxCodeChars),
+		"over.py":       atCap(runletv1.MaxCodeChars) + "x",
+		"full.txt":      atCap(runletv1.MaxFileChars),
+		"over.txt":      atCap(runletv1.MaxFileChars) + "x",
+		"full-stdin.in": atCap(runletv1.MaxStdinChars),
 	}
 
 	exec, err := buildExecution(noTTL(runOptions{file: "full.py", addFiles: []string{"full.txt"},
@@ -219,9 +219,9 @@ func TestBuildExecutionCountsSizeCapsInCharactersAsTheAPIServerDoes(t *testing.T
 	assert.Equal(t, files["full-stdin.in"], exec.Spec.Stdin)
 
 	exec, err = buildExecution(noTTL(runOptions{language: "python",
-		code: atCap(runletv1.MaxCodeBytes), codeSet: true}), localFiles("", nil))
+		code: atCap(runletv1.MaxCodeChars), codeSet: true}), localFiles("", nil))
 	require.NoError(t, err)
-	assert.Len(t, exec.Spec.Code, runletv1.MaxCodeBytes*4)
+	assert.Len(t, exec.Spec.Code, runletv1.MaxCodeChars*4)
 
 	_, err = buildExecution(noTTL(runOptions{file: "over.py"}), localFiles("", files))
 	assert.ErrorContains(t, err, "-f over.py: longer than 262144 characters")

@@ -140,7 +140,7 @@ func TestPluginRunCountsTheCodeCapInCharactersAsTheAPIServerDoes(t *testing.T) {
 	// A comment of two-byte characters fills the file up to the cap: twice as many bytes as
 	// characters.
 	head := "print('fits')\n# "
-	full := head + strings.Repeat("é", runletv1.MaxCodeBytes-utf8.RuneCountInString(head))
+	full := head + strings.Repeat("é", runletv1.MaxCodeChars-utf8.RuneCountInString(head))
 	dir := t.TempDir()
 	fits, over := filepath.Join(dir, "fits.py"), filepath.Join(dir, "over.py")
 	require.NoError(t, os.WriteFile(fits, []byte(full), 0o644))
