@@ -24,22 +24,21 @@ func (c *Client) Start(ctx context.Context, plan Plan) (State, error) {
 	unlock := c.names.lock(plan.Name)
 	defer unlock()
 
-	info, err := c.lookup(ctx, plan.Name)
-	if err == nil {
-		return c.adopt(ctx, plan, info)
-	}
-	if !errors.Is(err, ErrNotFound) {
-		return State{}, err
-	}
-
-	if err := c.ensureImage(ctx, plan.Image); err != nil {
-		return State{}, err
-	}
+	// Create comes first, without a look beforehand: it is the one call a new Execution
+	// needs, and the daemon's answer tells the other cases apart. A name conflict means
+	// the container exists (a restarted manager, or another one racing), and a missing
+	// image is pulled before one more try.
 	cfg, host := containerConfig(plan, c.opts)
 	created, err := c.api.ContainerCreate(ctx, cfg, host, nil, nil, plan.Name)
+	if cerrdefs.IsNotFound(err) {
+		if err := c.ensureImage(ctx, plan.Image); err != nil {
+			return State{}, err
+		}
+		created, err = c.api.ContainerCreate(ctx, cfg, host, nil, nil, plan.Name)
+	}
 	switch {
 	case cerrdefs.IsConflict(err):
-		// Another process created it first; it is the same Execution's container.
+		// The container exists already; it is the same Execution's container.
 		info, err := c.lookupCreated(ctx, plan.Name)
 		if err != nil {
 			return State{}, err
