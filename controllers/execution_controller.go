@@ -22,6 +22,11 @@ import (
 // finalizer holds an Execution until its container, scratch directory and logs are gone.
 const finalizer = "runlet.dev/cleanup"
 
+// cacheLagRetry is how soon a pass that found the cache behind this manager's own status
+// write looks again. The watch event of that write is not followed (see executionChanges),
+// and the cache usually catches up within milliseconds.
+const cacheLagRetry = 20 * time.Millisecond
+
 // ExecutionReconciler runs Executions.
 type ExecutionReconciler struct {
 	client.Client
@@ -74,14 +79,21 @@ func (r *ExecutionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	if r.written.behind(exec) {
 		ctrl.LoggerFrom(ctx).V(1).Info("cache behind own status write; waiting for it")
-		return ctrl.Result{}, nil
+		return ctrl.Result{RequeueAfter: cacheLagRetry}, nil
 	}
 	if err := r.ensureFinalizer(ctx, exec); err != nil {
 		return ctrl.Result{}, err
 	}
 
 	p := newPass(exec)
-	defer func() { err = r.finishPass(ctx, p, err) }()
+	defer func() {
+		err = r.finishPass(ctx, p, err)
+		// An Execution this pass finished is tidied up by the next one (container, built
+		// image, TTL), once the ending is stored; nothing else would bring it back.
+		if err == nil && p.finished && result.IsZero() {
+			result = ctrl.Result{RequeueAfter: time.Millisecond}
+		}
+	}()
 
 	for _, run := range []step{r.cancelIfAsked, r.admit, r.start, r.observe, r.afterFinish} {
 		if result, err = run(ctx, p); err != nil || !result.IsZero() {
@@ -125,7 +137,7 @@ func (r *ExecutionReconciler) SetupWithManager(mgr ctrl.Manager, workers int) er
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&runletv1.Execution{}, arrivals(r.Admission)).
+		For(&runletv1.Execution{}, executionChanges(r.Admission)).
 		WatchesRawSource(containerEvents.source()).
 		Named("execution").
 		WithOptions(controllerOptions(workers)).

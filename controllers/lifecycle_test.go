@@ -144,6 +144,16 @@ func TestLifecycle(t *testing.T) {
 			"deleted soon after its TTL ran out")
 	})
 
+	t.Run("an Execution that never ran is deleted after its TTL too", func(t *testing.T) {
+		t.Parallel()
+		ttl := int32(1)
+		e := create(t, execution(ns, "ttl-invalid", runletv1.ExecutionSpec{Language: "cobol",
+			Code: "DISPLAY 'HI'.", TTLSecondsAfterFinished: &ttl}))
+		got := waitFor(t, e, 30*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonInvalidSpec, got.Status.Reason)
+		waitGone(t, e, 15*time.Second)
+	})
+
 	t.Run("unknown language is an invalid spec", func(t *testing.T) {
 		t.Parallel()
 		e := create(t, execution(ns, "cobol", runletv1.ExecutionSpec{Language: "cobol",

@@ -2,9 +2,12 @@ package controllers
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -69,9 +72,13 @@ func (e *eventPump) source() source.Source {
 	return source.Channel(e.out, enqueue)
 }
 
-// arrivals records each new Execution in the admission queue in the order the API server
-// reports creations, which is the order they wait in.
-func arrivals(a *Admission) builder.ForOption {
+// executionChanges records each new Execution in the admission queue in the order the API
+// server reports creations, which is the order they wait in, and lets through the updates
+// a pass must follow. An update that changed only the status is in all likelihood this
+// manager's own write, whose pass already did everything that write allows: following it
+// would only look at the container once more. Passes that wait for the cache to show such
+// a write requeue themselves instead.
+func executionChanges(a *Admission) builder.ForOption {
 	return builder.WithPredicates(predicate.Funcs{
 		CreateFunc: func(e event.CreateEvent) bool {
 			exec, ok := e.Object.(*runletv1.Execution)
@@ -80,7 +87,20 @@ func arrivals(a *Admission) builder.ForOption {
 			}
 			return true
 		},
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return !onlyStatusChanged(e.ObjectOld, e.ObjectNew)
+		},
 	})
+}
+
+// onlyStatusChanged reports whether an update left the spec (the generation) and the
+// metadata a pass reads (deletion, finalizers, labels, annotations) as they were.
+func onlyStatusChanged(old, updated client.Object) bool {
+	return old.GetGeneration() == updated.GetGeneration() &&
+		old.GetDeletionTimestamp().Equal(updated.GetDeletionTimestamp()) &&
+		slices.Equal(old.GetFinalizers(), updated.GetFinalizers()) &&
+		maps.Equal(old.GetLabels(), updated.GetLabels()) &&
+		maps.Equal(old.GetAnnotations(), updated.GetAnnotations())
 }
 
 func controllerOptions(workers int) controller.Options {

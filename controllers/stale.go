@@ -15,8 +15,8 @@ import (
 // the finalizer patch, by the short requeue after an ending is recorded, or by a container
 // event) would read the older phase and do the step again: start the container once more,
 // which rewrites the program's files while it runs, or record the ending twice, each time
-// with a second status write and a second Event. Such a pass is skipped instead: the watch
-// event of the write it cannot yet see brings the Execution back.
+// with a second status write and a second Event. Such a pass is skipped instead and looks
+// again a moment later.
 type writtenPhases struct {
 	mu    sync.Mutex
 	phase map[types.UID]runletv1.Phase
