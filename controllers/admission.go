@@ -82,8 +82,10 @@ func (a *Admission) Hold(uid types.UID) {
 	delete(a.waiting, uid)
 }
 
-// TryAcquire gives uid a slot when one is free and uid is first in line. It returns the
-// Execution's place in the line (0 when admitted).
+// TryAcquire gives uid a slot when uid is among the first in line, as many as there are
+// free slots. It returns the Execution's place in the line (0 when admitted). Letting only
+// the very first take a slot would leave free slots idle whenever the one ahead has not
+// come to ask yet, and nothing would wake the ones behind it.
 func (a *Admission) TryAcquire(uid types.UID) (admitted bool, position int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -97,7 +99,7 @@ func (a *Admission) TryAcquire(uid types.UID) (admitted bool, position int) {
 			position = i + 1
 		}
 	}
-	if len(a.holding) >= a.limit || position != 1 {
+	if position > a.limit-len(a.holding) {
 		return false, position
 	}
 	delete(a.waiting, uid)
