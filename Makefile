@@ -126,7 +126,10 @@ chart-manifests: ## Copy the generated CRD and ClusterRole into charts/runlet (m
 .PHONY: docker-build
 docker-build: ## Build the manager image IMG (runlet.local/manager:VERSION), FROM scratch.
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o $(LOCALBIN)/image/manager .
-	docker build -t $(IMG) .
+	@# The image a rebuild replaces is removed, so that rebuilds leave no untagged images.
+	old=$$(docker image inspect -f '{{.Id}}' $(IMG) 2>/dev/null || true); \
+		docker build -t $(IMG) . && new=$$(docker image inspect -f '{{.Id}}' $(IMG)) && \
+		if [[ -n "$$old" && "$$old" != "$$new" ]]; then docker rmi "$$old" >/dev/null || true; fi
 
 .PHONY: test-image
 test-image: docker-build ## Check that IMG runs as non-root and takes the manifests' flags.

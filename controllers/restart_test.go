@@ -29,6 +29,7 @@ func TestRestartedManagerAdoptsTheRunningContainer(t *testing.T) {
 	stop()
 
 	t.Cleanup(startManagerIn(t, ns, opts))
+	cleanUpExecutions(t, ns)
 	got := waitFor(t, e, 60*time.Second, finished)
 
 	assert.Equal(t, runletv1.ReasonCompleted, got.Status.Reason)

@@ -50,7 +50,37 @@ func startManager(t *testing.T, opts testenv.ManagerOptions) string {
 		opts.WorkspaceRoot = t.TempDir()
 	}
 	t.Cleanup(startManagerIn(t, ns, opts))
+	cleanUpExecutions(t, ns)
 	return ns
+}
+
+// cleanUpExecutions deletes the namespace's Executions when the test ends, and waits until
+// they are gone, which means the manager removed their containers, images and files before
+// it stops. Cleanups run last first, so it must be called after the manager's stop was
+// registered.
+func cleanUpExecutions(t *testing.T, ns string) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if err := k8s.DeleteAllOf(ctx, &runletv1.Execution{}, client.InNamespace(ns)); err != nil {
+			t.Errorf("delete executions of %s: %v", ns, err)
+			return
+		}
+		deadline := time.Now().Add(time.Minute)
+		for {
+			var list runletv1.ExecutionList
+			err := k8s.List(ctx, &list, client.InNamespace(ns))
+			if err == nil && len(list.Items) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("executions of %s still there a minute after their deletion: %v",
+					ns, err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 }
 
 func newNamespace(t *testing.T) string {

@@ -44,6 +44,7 @@ func TestStartUpSweepRemovesWhatExecutionsDeletedMeanwhileLeft(t *testing.T) {
 	require.DirExists(t, executionDir)
 
 	t.Cleanup(startManagerIn(t, ns, opts))
+	cleanUpExecutions(t, ns)
 	require.Eventually(t, func() bool { return !containerExists(t, doomedRunning) },
 		30*time.Second, 200*time.Millisecond, "the sweep removes the orphaned container")
 	require.Eventually(t, func() bool { return !dirExists(executionDir) },
