@@ -34,7 +34,8 @@ func endingForExit(state docker.State, cancelled, deadlinePassed bool, timeout i
 	case state.ExitCode == 0:
 		return ending{runletv1.PhaseSucceeded, runletv1.ReasonCompleted,
 			"The program exited with code 0.", ""}
-	case state.ExitCode > 128 && !state.KilledByRuntime:
+	case state.ExitCode > 128 && !state.KilledByRuntime && docker.SignalName(state.ExitCode) != "":
+		// Only a code that names a signal is one: exit(255) is a program's own choice.
 		signal := docker.SignalName(state.ExitCode)
 		return ending{runletv1.PhaseFailed, runletv1.ReasonSignaled,
 			fmt.Sprintf("The program was ended by %s.", signal), signal}
