@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	runletv1 "github.com/runlet-dev/runlet/api/v1alpha1"
 	"github.com/runlet-dev/runlet/internal/docker"
@@ -17,6 +20,7 @@ func (r *ExecutionReconciler) build(ctx context.Context, exec *runletv1.Executio
 		Dockerfile: exec.Spec.Build.Dockerfile,
 		Labels:     map[string]string{docker.LabelExecutionUID: string(exec.UID)},
 		LogBytes:   r.OutputBytes,
+		Limits:     limitsFor(exec.Spec.Resources),
 	}
 	if contextPath := exec.Spec.Build.ContextPath; contextPath != "" {
 		dir, err := r.Layout.CopyBuildContext(exec.Namespace, string(exec.UID), contextPath)
@@ -32,11 +36,44 @@ func (r *ExecutionReconciler) build(ctx context.Context, exec *runletv1.Executio
 		}
 		plan.ContextDir = dir
 	}
-	result, err := r.Runtime.Build(ctx, plan)
+	// The build gets timeoutSeconds of its own, so that no build holds a slot for ever;
+	// the program's deadline counts from its own start.
+	timeout := time.Duration(max(exec.Spec.TimeoutSeconds, 1)) * time.Second
+	buildCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	result, err := r.Runtime.Build(buildCtx, plan)
+	if err != nil && errors.Is(buildCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		return "", errBuildTimedOut
+	}
 	if err != nil {
 		return "", err
 	}
 	return result.Image, nil
+}
+
+// errBuildTimedOut is a build stopped at the Execution's timeout.
+var errBuildTimedOut = errors.New("build timed out")
+
+// stoppedDuringBuild reads the Execution again from the API server after its build: a
+// build takes long, and a cancel or a deletion that came meanwhile must keep the program
+// from starting. The cache could still show the older object.
+func (r *ExecutionReconciler) stoppedDuringBuild(ctx context.Context, p *pass) (bool, error) {
+	latest := &runletv1.Execution{}
+	err := r.APIReader.Get(ctx, keyOf(p.exec), latest)
+	switch {
+	case apierrors.IsNotFound(err):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("read execution after its build: %w", err)
+	case latest.UID != p.exec.UID || !latest.DeletionTimestamp.IsZero():
+		// The deletion's own pass removes the image and the files.
+		return true, nil
+	case latest.Spec.Cancel:
+		r.fail(p, runletv1.ReasonCancelled,
+			"The Execution was cancelled while its image was being built.")
+		return true, nil
+	}
+	return false, nil
 }
 
 // buildTag names the image built for an Execution's spec.build.

@@ -48,6 +48,9 @@ type ExecutionReconciler struct {
 	Retry time.Duration
 	// attached holds the UIDs whose containers this process captures output from.
 	attached sync.Map
+	// buildsAnnounced holds the UIDs whose Building status this process has written, so
+	// that the build starts on the next pass even while the cache does not show it yet.
+	buildsAnnounced sync.Map
 	// Namespaces limits the manager to these namespaces; empty means all. Containers of
 	// other namespaces on the same daemon are then left alone.
 	Namespaces []string

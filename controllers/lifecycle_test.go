@@ -131,7 +131,7 @@ func TestLifecycle(t *testing.T) {
 
 	t.Run("finished execution with a TTL disappears", func(t *testing.T) {
 		t.Parallel()
-		ttl := int32(2)
+		ttl := int32(3)
 		e := create(t, execution(ns, "ttl", runletv1.ExecutionSpec{Language: "bash",
 			Code: "echo bye", TTLSecondsAfterFinished: &ttl}))
 		got := waitFor(t, e, 60*time.Second, finished)
@@ -146,7 +146,9 @@ func TestLifecycle(t *testing.T) {
 
 	t.Run("an Execution that never ran is deleted after its TTL too", func(t *testing.T) {
 		t.Parallel()
-		ttl := int32(1)
+		// completionTime keeps whole seconds, so a TTL of n seconds can end up to a second
+		// sooner; 3 s leave the poll below time to see the ending.
+		ttl := int32(3)
 		e := create(t, execution(ns, "ttl-invalid", runletv1.ExecutionSpec{Language: "cobol",
 			Code: "DISPLAY 'HI'.", TTLSecondsAfterFinished: &ttl}))
 		got := waitFor(t, e, 30*time.Second, finished)
@@ -351,6 +353,48 @@ func TestImagesAndBuilds(t *testing.T) {
 		assert.Equal(t, runletv1.ReasonInvalidSpec, got.Status.Reason)
 		assert.Equal(t, `build.contextPath is unusable: "nothere" is not a directory of the `+
 			`namespace's workspace.`, got.Status.Message)
+	})
+
+	t.Run("a build past the timeout ends DeadlineExceeded", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "slow-build", runletv1.ExecutionSpec{TimeoutSeconds: 3,
+			Build: &runletv1.Build{Dockerfile: "FROM " + testenv.BusyboxImage + "\nRUN sleep 60\n"}}))
+		got := waitFor(t, e, 30*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonDeadlineExceeded, got.Status.Reason)
+		assert.Equal(t, "The image build ran longer than the 3s timeout and was stopped.",
+			got.Status.Message)
+		assert.Empty(t, got.Status.ContainerID)
+	})
+
+	t.Run("a build is Building, and a cancel during it keeps the program from running", func(t *testing.T) {
+		t.Parallel()
+		e := create(t, execution(ns, "cancelled-build", runletv1.ExecutionSpec{
+			Build: &runletv1.Build{Dockerfile: "FROM " + testenv.BusyboxImage +
+				"\nRUN sleep 4\nCMD [\"echo\", \"ran\"]\n"}}))
+		got := waitFor(t, e, 30*time.Second, func(e *runletv1.Execution) bool {
+			return e.Status.Reason == runletv1.ReasonBuilding
+		})
+		assert.Equal(t, runletv1.PhasePending, got.Status.Phase)
+		patch := client.MergeFrom(got.DeepCopy())
+		got.Spec.Cancel = true
+		require.NoError(t, k8s.Patch(context.Background(), got, patch))
+
+		got = waitFor(t, e, 60*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonCancelled, got.Status.Reason)
+		assert.Empty(t, got.Status.ContainerID, "the program never started")
+		assert.Empty(t, got.Status.Stdout)
+		assert.False(t, containerExists(t, got))
+	})
+
+	t.Run("a build step over the memory limit fails the build", func(t *testing.T) {
+		t.Parallel()
+		mem := resource.MustParse("64Mi")
+		e := create(t, execution(ns, "hungry-build", runletv1.ExecutionSpec{
+			Resources: runletv1.Resources{Memory: &mem},
+			Build: &runletv1.Build{Dockerfile: "FROM " + testenv.PythonImage +
+				"\nRUN python3 -c \"b = b'x' * (512 << 20); print(len(b))\"\n"}}))
+		got := waitFor(t, e, 90*time.Second, finished)
+		assert.Equal(t, runletv1.ReasonBuildFailed, got.Status.Reason, got.Status.Message)
 	})
 
 	t.Run("a failing build ends BuildFailed with its log", func(t *testing.T) {

@@ -88,9 +88,19 @@ func (r *ExecutionReconciler) start(ctx context.Context, p *pass) (ctrl.Result, 
 	}
 
 	if exec.Spec.Build != nil {
+		_, announced := r.buildsAnnounced.LoadOrStore(exec.UID, true)
+		if !announced && exec.Status.Reason != runletv1.ReasonBuilding {
+			// Said before the build starts, since the build holds the pass until it ends.
+			p.setPhase(runletv1.PhasePending, runletv1.ReasonBuilding,
+				"Building the image from spec.build.")
+			return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		}
 		image, err := r.build(ctx, exec)
 		if err != nil {
 			return r.failOrRetry(p, err)
+		}
+		if stopped, err := r.stoppedDuringBuild(ctx, p); stopped || err != nil {
+			return ctrl.Result{}, err
 		}
 		plan.Image = image
 	}
@@ -192,6 +202,9 @@ func (r *ExecutionReconciler) failOrRetry(p *pass, err error) (ctrl.Result, erro
 	switch {
 	case invalid:
 		r.fail(p, runletv1.ReasonInvalidSpec, message)
+	case errors.Is(err, errBuildTimedOut):
+		r.fail(p, runletv1.ReasonDeadlineExceeded, fmt.Sprintf("The image build ran longer "+
+			"than the %ds timeout and was stopped.", p.exec.Spec.TimeoutSeconds))
 	case errors.As(err, &buildErr):
 		r.fail(p, runletv1.ReasonBuildFailed, "The image build failed: "+buildErr.Message)
 		p.exec.Status.Stderr = buildErr.Log

@@ -28,10 +28,14 @@ const DefaultBuildLogBytes = 64 << 10
 
 const dockerfileName = "Dockerfile"
 
+// buildCPUPeriod is the CFS period, in microseconds, against which a build's CPU quota is
+// set: the classic builder takes a quota, not NanoCPUs.
+const buildCPUPeriod = 100000
+
 // Build builds plan's Dockerfile with the daemon's classic builder and tags the image
 // plan.Tag. The build's RUN steps get the daemon's default network (bridge), since they
 // commonly fetch packages; only the containers that Start runs are cut off from the
-// network. Builds run without runlet's resource limits.
+// network. Their RUN steps get plan.Limits' memory (with no swap beyond it) and CPU.
 //
 // The build log is kept like program output: its first and last LogBytes/2 bytes. A build
 // that the daemon rejects (a Dockerfile it cannot parse) or that fails in a step returns a
@@ -57,6 +61,10 @@ func (c *Client) Build(ctx context.Context, plan BuildPlan) (BuildResult, error)
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,
+		Memory:      plan.Limits.MemoryBytes,
+		MemorySwap:  plan.Limits.MemoryBytes,
+		CPUPeriod:   buildCPUPeriod,
+		CPUQuota:    plan.Limits.NanoCPUs * buildCPUPeriod / 1e9,
 	})
 	switch {
 	case err == nil:

@@ -196,6 +196,9 @@ type BuildPlan struct {
 	Labels map[string]string
 	// LogBytes bounds the build log kept in BuildResult and BuildError.
 	LogBytes int
+	// Limits bound the memory (swap included) and CPU of the build's RUN steps; the
+	// classic builder has no pids limit.
+	Limits Limits
 }
 
 // BuildResult is a successful build.
