@@ -81,7 +81,28 @@ func recipeFor(spec runletv1.ExecutionSpec, cfg presets.Config) (recipe, error) 
 		}
 		r.files = append(r.files, workspace.File{Path: f.Path, Content: f.Content})
 	}
+	if file, dir := fileUnderFile(r.files); file != "" {
+		return recipe{}, invalidSpec("Files %q and %q clash: %q cannot be both a file and a "+
+			"directory.", file, dir, file)
+	}
 	return r, nil
+}
+
+// fileUnderFile finds two files of which one would have to be a directory holding the
+// other, such as "a" and "a/b". It returns them, or empty strings.
+func fileUnderFile(files []workspace.File) (file, under string) {
+	paths := make(map[string]bool, len(files))
+	for _, f := range files {
+		paths[path.Clean(f.Path)] = true
+	}
+	for _, f := range files {
+		for dir := path.Dir(path.Clean(f.Path)); dir != "." && dir != "/"; dir = path.Dir(dir) {
+			if paths[dir] {
+				return dir, f.Path
+			}
+		}
+	}
+	return "", ""
 }
 
 func sortedEnv(env map[string]string) []docker.EnvVar {
