@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
@@ -38,8 +37,7 @@ func (r *ExecutionReconciler) build(ctx context.Context, exec *runletv1.Executio
 	}
 	// The build gets timeoutSeconds of its own, so that no build holds a slot for ever;
 	// the program's deadline counts from its own start.
-	timeout := time.Duration(max(exec.Spec.TimeoutSeconds, 1)) * time.Second
-	buildCtx, cancel := context.WithTimeout(ctx, timeout)
+	buildCtx, cancel := context.WithTimeout(ctx, timeoutOf(exec.Spec))
 	defer cancel()
 	result, err := r.Runtime.Build(buildCtx, plan)
 	if err != nil && errors.Is(buildCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {

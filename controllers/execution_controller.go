@@ -48,9 +48,6 @@ type ExecutionReconciler struct {
 	Retry time.Duration
 	// attached holds the UIDs whose containers this process captures output from.
 	attached sync.Map
-	// buildsAnnounced holds the UIDs whose Building status this process has written, so
-	// that the build starts on the next pass even while the cache does not show it yet.
-	buildsAnnounced sync.Map
 	// Namespaces limits the manager to these namespaces; empty means all. Containers of
 	// other namespaces on the same daemon are then left alone.
 	Namespaces []string
@@ -115,8 +112,8 @@ func (r *ExecutionReconciler) finishPass(ctx context.Context, p *pass, passErr e
 		}
 		return err
 	}
-	if phaseRank[p.exec.Status.Phase] > phaseRank[p.before.Status.Phase] {
-		r.written.remember(p.exec.UID, p.exec.Status.Phase)
+	if st, was := p.exec.Status, p.before.Status; st.Phase != was.Phase || st.Reason != was.Reason {
+		r.written.remember(p.exec.UID, st.Phase, st.Reason)
 	}
 	for _, a := range p.events {
 		r.Recorder.Eventf(p.exec, nil, a.eventType, a.reason, "Run", a.note)

@@ -48,7 +48,6 @@ func (r *ExecutionReconciler) finalize(ctx context.Context, exec *runletv1.Execu
 	}
 	r.Admission.Release(exec.UID)
 	r.attached.Delete(exec.UID)
-	r.buildsAnnounced.Delete(exec.UID)
 
 	before := exec.DeepCopy()
 	controllerutil.RemoveFinalizer(exec, finalizer)

@@ -24,7 +24,6 @@ func (r *ExecutionReconciler) afterFinish(ctx context.Context, p *pass) (ctrl.Re
 	}
 	r.Admission.Release(p.exec.UID)
 	r.attached.Delete(p.exec.UID)
-	r.buildsAnnounced.Delete(p.exec.UID)
 
 	ttl := p.exec.Spec.TTLSecondsAfterFinished
 	completed := p.exec.Status.CompletionTime

@@ -45,7 +45,7 @@ func (r *ExecutionReconciler) observe(ctx context.Context, p *pass) (ctrl.Result
 		return ctrl.Result{}, err
 	}
 
-	deadline := deadlineOf(exec, state.StartedAt)
+	deadline := deadlineOf(exec, state)
 	if state.Running {
 		if err := r.reattach(ctx, exec); err != nil {
 			return ctrl.Result{}, err
@@ -118,8 +118,8 @@ func (r *ExecutionReconciler) record(ctx context.Context, p *pass, state docker.
 		eventType = corev1.EventTypeWarning
 	}
 	p.announce(eventType, string(end.reason), end.message)
-	// The container goes on the next pass, once this status is stored.
-	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+	// The container goes on the next pass, once this status is stored (see Reconcile).
+	return ctrl.Result{}, nil
 }
 
 // reattach resumes the output capture of a running container that this process did not
@@ -152,26 +152,27 @@ func (r *ExecutionReconciler) lost(p *pass) {
 		"The program's container disappeared before it finished.")
 }
 
-// deadlineOf is the program's start plus its timeout. The start is the daemon's own
-// record of it, to the nanosecond, since status.startTime keeps only whole seconds and a
-// deadline counted from it would cut up to a second off the program's time. Without the
-// daemon's record the stored start, or else the creation, stands in.
-func deadlineOf(exec *runletv1.Execution, startedAt time.Time) time.Time {
-	start := startedAt
-	if start.IsZero() && exec.Status.StartTime != nil {
-		start = exec.Status.StartTime.Time
-	}
+// deadlineOf is the program's start (see startOf), or else the creation, plus its timeout.
+func deadlineOf(exec *runletv1.Execution, state docker.State) time.Time {
+	start := startOf(exec, state)
 	if start.IsZero() {
 		start = exec.CreationTimestamp.Time
 	}
-	timeout := exec.Spec.TimeoutSeconds
-	if timeout <= 0 {
-		timeout = runletv1.DefaultTimeoutSeconds
-	}
-	return start.Add(time.Duration(timeout) * time.Second)
+	return start.Add(timeoutOf(exec.Spec))
 }
 
-// startOf is when the program started: the daemon's record, or the stored start.
+// timeoutOf is the spec's timeoutSeconds, or the default where it is unset.
+func timeoutOf(spec runletv1.ExecutionSpec) time.Duration {
+	seconds := spec.TimeoutSeconds
+	if seconds <= 0 {
+		seconds = runletv1.DefaultTimeoutSeconds
+	}
+	return time.Duration(seconds) * time.Second
+}
+
+// startOf is when the program started: the daemon's own record, to the nanosecond, or else
+// the stored start. status.startTime keeps only whole seconds, and a deadline counted from
+// it would cut up to a second off the program's time.
 func startOf(exec *runletv1.Execution, state docker.State) time.Time {
 	if !state.StartedAt.IsZero() {
 		return state.StartedAt

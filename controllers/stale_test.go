@@ -18,7 +18,7 @@ func executionIn(phase runletv1.Phase) *runletv1.Execution {
 
 func TestACacheReadOlderThanTheLastStatusWriteIsBehind(t *testing.T) {
 	var w writtenPhases
-	w.remember("uid-1", runletv1.PhaseRunning)
+	w.remember("uid-1", runletv1.PhaseRunning, "")
 
 	assert.True(t, w.behind(executionIn("")))
 	assert.True(t, w.behind(executionIn(runletv1.PhasePending)))
@@ -33,7 +33,7 @@ func TestAnExecutionNeverWrittenIsNeverBehind(t *testing.T) {
 
 func TestAForgottenExecutionIsNotBehind(t *testing.T) {
 	var w writtenPhases
-	w.remember("uid-1", runletv1.PhaseSucceeded)
+	w.remember("uid-1", runletv1.PhaseSucceeded, "")
 	w.forget("uid-1")
 	assert.False(t, w.behind(executionIn(runletv1.PhaseRunning)))
 }

@@ -88,8 +88,7 @@ func (r *ExecutionReconciler) start(ctx context.Context, p *pass) (ctrl.Result, 
 	}
 
 	if exec.Spec.Build != nil {
-		_, announced := r.buildsAnnounced.LoadOrStore(exec.UID, true)
-		if !announced && exec.Status.Reason != runletv1.ReasonBuilding {
+		if exec.Status.Reason != runletv1.ReasonBuilding {
 			// Said before the build starts, since the build holds the pass until it ends.
 			p.setPhase(runletv1.PhasePending, runletv1.ReasonBuilding,
 				"Building the image from spec.build.")
@@ -204,7 +203,7 @@ func (r *ExecutionReconciler) failOrRetry(p *pass, err error) (ctrl.Result, erro
 		r.fail(p, runletv1.ReasonInvalidSpec, message)
 	case errors.Is(err, errBuildTimedOut):
 		r.fail(p, runletv1.ReasonDeadlineExceeded, fmt.Sprintf("The image build ran longer "+
-			"than the %ds timeout and was stopped.", p.exec.Spec.TimeoutSeconds))
+			"than the %s timeout and was stopped.", timeoutOf(p.exec.Spec)))
 	case errors.As(err, &buildErr):
 		r.fail(p, runletv1.ReasonBuildFailed, "The image build failed: "+buildErr.Message)
 		p.exec.Status.Stderr = buildErr.Log
