@@ -38,6 +38,42 @@ func onlyExecution(t *testing.T, ns string) *runletv1.Execution {
 	return &list.Items[0]
 }
 
+// backgroundPlugin is a plugin run that a test follows while it goes on.
+type backgroundPlugin struct {
+	cmd    *exec.Cmd
+	stdout bytes.Buffer
+	// stderr is read line by line as the plugin writes it; it must be read to its end
+	// before wait.
+	stderr *bufio.Scanner
+}
+
+// startPlugin starts the plugin with args in namespace ns, bounded by commandTimeout.
+func startPlugin(t *testing.T, ns string, args ...string) *backgroundPlugin {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	t.Cleanup(cancel)
+	run := &backgroundPlugin{}
+	run.cmd = exec.CommandContext(ctx, buildProgram(t, "./cmd/kubectl-runlet"),
+		append(args, "--namespace", ns)...)
+	run.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	run.cmd.Stdout = &run.stdout
+	stderr, err := run.cmd.StderrPipe()
+	require.NoError(t, err)
+	run.stderr = bufio.NewScanner(stderr)
+	require.NoError(t, run.cmd.Start())
+	return run
+}
+
+// wait reads the rest of stderr, waits for the plugin to end and returns its exit code and
+// the stderr lines read here.
+func (run *backgroundPlugin) wait() (exitCode int, rest []string) {
+	for run.stderr.Scan() {
+		rest = append(rest, run.stderr.Text())
+	}
+	_ = run.cmd.Wait()
+	return run.cmd.ProcessState.ExitCode(), rest
+}
+
 func TestPluginRunPrintsTheOutputAndExitsWithTheProgramsCode(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -211,41 +247,27 @@ func TestPluginGetAndLogsShowAnExecutionStartedWithoutWaiting(t *testing.T) {
 func TestPluginCtrlCCancelsTheExecutionAndExits130(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	bin := buildProgram(t, "./cmd/kubectl-runlet")
-
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "-l", "python", "--progress", "always",
-		"--code", "import time\nprint('working', flush=True)\ntime.sleep(120)",
-		"--namespace", ns)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
+	run := startPlugin(t, ns, "run", "-l", "python", "--progress", "always",
+		"--code", "import time\nprint('working', flush=True)\ntime.sleep(120)")
 
 	// Interrupt once the program runs, as a person who gave up waiting would.
 	var seen []string
-	lines := bufio.NewScanner(stderr)
-	for lines.Scan() {
-		seen = append(seen, lines.Text())
-		if strings.HasSuffix(lines.Text(), ": Running (Started)") {
+	for run.stderr.Scan() {
+		seen = append(seen, run.stderr.Text())
+		if strings.HasSuffix(run.stderr.Text(), ": Running (Started)") {
 			break
 		}
 	}
 	require.NotEmpty(t, seen)
 	require.True(t, strings.HasSuffix(seen[len(seen)-1], ": Running (Started)"),
 		"stderr so far: %q", seen)
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	for lines.Scan() {
-		seen = append(seen, lines.Text())
-	}
-	_ = cmd.Wait()
+	require.NoError(t, run.cmd.Process.Signal(os.Interrupt))
+	exitCode, rest := run.wait()
+	seen = append(seen, rest...)
 
-	assert.Equal(t, 130, cmd.ProcessState.ExitCode(), "stderr: %q", seen)
+	assert.Equal(t, 130, exitCode, "stderr: %q", seen)
 	assert.Contains(t, seen[len(seen)-1], "cancelled")
-	assert.Empty(t, stdout.String(), "nothing recorded is printed after an interrupt")
+	assert.Empty(t, run.stdout.String(), "nothing recorded is printed after an interrupt")
 	got := waitFinished(t, client.ObjectKeyFromObject(onlyExecution(t, ns)))
 	assert.Equal(t, runletv1.ReasonCancelled, got.Status.Reason)
 	assert.True(t, got.Spec.Cancel)
@@ -254,18 +276,10 @@ func TestPluginCtrlCCancelsTheExecutionAndExits130(t *testing.T) {
 func TestPluginRunSaysTheExecutionWasDeletedWithoutPointingAtIt(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	bin := buildProgram(t, "./cmd/kubectl-runlet")
-
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "-l", "bash", "--code", "sleep 120",
-		"--namespace", ns)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Start())
+	run := startPlugin(t, ns, "run", "-l", "bash", "--code", "sleep 120")
 
 	// Delete it while its program runs, as a person cleaning up (or a TTL) would.
+	ctx := context.Background()
 	var running runletv1.ExecutionList
 	require.Eventually(t, func() bool {
 		err := env.Client.List(ctx, &running, client.InNamespace(ns))
@@ -274,48 +288,33 @@ func TestPluginRunSaysTheExecutionWasDeletedWithoutPointingAtIt(t *testing.T) {
 	}, time.Minute, 100*time.Millisecond, "the program never ran")
 	name := running.Items[0].Name
 	require.NoError(t, env.Client.Delete(ctx, &running.Items[0]))
-	_ = cmd.Wait()
+	exitCode, stderr := run.wait()
 
-	assert.Equal(t, 125, cmd.ProcessState.ExitCode(), "stderr: %s", stderr.String())
-	assert.Equal(t, "Error: wait for "+name+": the Execution was deleted before it finished\n",
-		stderr.String(), "no pointer at an object that is gone")
-	assert.Empty(t, stdout.String())
+	assert.Equal(t, 125, exitCode, "stderr: %q", stderr)
+	assert.Equal(t, []string{"Error: wait for " + name + ": the Execution was deleted before it finished"},
+		stderr, "no pointer at an object that is gone")
+	assert.Empty(t, run.stdout.String())
 }
 
 func TestPluginRunSaysWhenNoRunletPicksTheExecutionUpAndPromisesNoCancelledEnd(t *testing.T) {
 	t.Parallel()
 	ns := newNamespaceWithoutManager(t)
-	bin := buildProgram(t, "./cmd/kubectl-runlet")
-
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "-l", "python", "--code", "print(1)",
-		"--pickup-notice-after", "1s", "--namespace", ns)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
+	run := startPlugin(t, ns, "run", "-l", "python", "--code", "print(1)",
+		"--pickup-notice-after", "1s")
 
 	// stderr is no terminal, so the notice is the only thing said while the plugin waits.
-	lines := bufio.NewScanner(stderr)
-	require.True(t, lines.Scan(), "the plugin said nothing while it waited")
+	require.True(t, run.stderr.Scan(), "the plugin said nothing while it waited")
 	name := onlyExecution(t, ns).Name
 	assert.Equal(t, "runlet has not picked up "+name+" after 1s: is a runlet manager running "+
-		"for namespace "+ns+"?", lines.Text())
+		"for namespace "+ns+"?", run.stderr.Text())
 
-	require.NoError(t, cmd.Process.Signal(os.Interrupt), "the plugin goes on waiting")
-	var rest []string
-	for lines.Scan() {
-		rest = append(rest, lines.Text())
-	}
-	_ = cmd.Wait()
+	require.NoError(t, run.cmd.Process.Signal(os.Interrupt), "the plugin goes on waiting")
+	exitCode, rest := run.wait()
 
-	assert.Equal(t, 130, cmd.ProcessState.ExitCode(), "stderr after the notice: %q", rest)
+	assert.Equal(t, 130, exitCode, "stderr after the notice: %q", rest)
 	assert.Equal(t, []string{name + ": asked to cancel, but nothing has picked it up yet: " +
 		"is a runlet manager running for namespace " + ns + "?"}, rest)
-	assert.Empty(t, stdout.String())
+	assert.Empty(t, run.stdout.String())
 	left := onlyExecution(t, ns)
 	assert.True(t, left.Spec.Cancel, "the cancel is asked for, for when a manager comes")
 	assert.Empty(t, left.Status.Phase)
