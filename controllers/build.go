@@ -67,6 +67,8 @@ func (r *ExecutionReconciler) stoppedDuringBuild(ctx context.Context, p *pass) (
 		// The deletion's own pass removes the image and the files.
 		return true, nil
 	case latest.Spec.Cancel:
+		// The status describes the generation that asked for the cancel.
+		p.exec.Generation = latest.Generation
 		r.fail(p, runletv1.ReasonCancelled,
 			"The Execution was cancelled while its image was being built.")
 		return true, nil

@@ -382,6 +382,8 @@ func TestImagesAndBuilds(t *testing.T) {
 		got = waitFor(t, e, 60*time.Second, finished)
 		assert.Equal(t, runletv1.ReasonCancelled, got.Status.Reason)
 		assert.Empty(t, got.Status.ContainerID, "the program never started")
+		assert.Equal(t, got.Generation, got.Status.ObservedGeneration,
+			"the status describes the generation that asked for the cancel")
 		assert.Empty(t, got.Status.Stdout)
 		assert.False(t, containerExists(t, got))
 	})
